@@ -1,0 +1,43 @@
+"""situation-map: turn a news report into a source-grounded situation map.
+
+>>> import mapping
+>>> situation = mapping.map_report(" date 2025-11-18 Israeli troops set up a checkpoint near Quneitra on Monday.")
+>>> [(f.kind, f.actor, f.when.iso) for f in situation.features if f.kind == "checkpoint"]
+[('checkpoint', 'israel', '2025-11-17')]
+
+Heavy modules (shapely, pyproj, folium, geopandas) load on first use, so
+``import mapping`` stays quick.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "map_report", "map_file", "map_reports", "read_report", "read_report_file", "Report",
+    "Situation", "Feature", "Layer", "Gazetteer", "Place", "default_gazetteer", "load_pack",
+    "MappingError", "ReportError", "GazetteerError", "UnknownFormatError", "RenderError",
+]
+
+_LAZY = {
+    "map_report": "pipeline", "map_file": "pipeline", "map_reports": "pipeline",
+    "read_report": "report", "read_report_file": "report", "Report": "report",
+    "Situation": "situation", "Feature": "situation", "Layer": "situation",
+    "Gazetteer": "gazetteer", "Place": "gazetteer", "default_gazetteer": "gazetteer", "load_pack": "gazetteer",
+    "MappingError": "errors", "ReportError": "errors", "GazetteerError": "errors",
+    "UnknownFormatError": "errors", "RenderError": "errors",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'mapping' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *__all__])

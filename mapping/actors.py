@@ -1,0 +1,111 @@
+"""Actors: the states, organisations and armed groups a report makes present.
+
+Actors are recognised from names ("Russia"), demonyms ("Israeli troops"),
+organisations ("UNDOF", "UN peacekeepers"), control phrases
+("Israeli-occupied") and seats of government used by metonymy
+("Moscow is keen to ..."; detected in :mod:`mapping.extract`).
+
+Examples
+--------
+>>> [(m.actor, m.text, m.role) for m in find_actor_mentions("Israeli troops and UN peacekeepers met.")]
+[('israel', 'Israeli', 'demonym'), ('un', 'UN peacekeepers', 'organisation')]
+>>> [(m.actor, m.role) for m in find_actor_mentions("the Israeli-occupied Golan Heights")]
+[('israel', 'controller')]
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+__all__ = ["Actor", "ActorMention", "actors", "actor", "find_actor_mentions", "seat_actor"]
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str
+    name: str
+    kind: str
+    color: str
+    country: str | None
+    names: tuple[str, ...]
+    demonyms: tuple[str, ...]
+    seats: tuple[str, ...]
+    organisations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ActorMention:
+    """Words naming an actor: ``text == report[start:end]``.
+
+    ``role`` is how the words name it: ``name``, ``demonym``, ``organisation``,
+    ``controller`` ("Israeli-occupied") or ``seat`` (a capital standing for
+    its government).
+    """
+
+    actor: str
+    text: str
+    start: int
+    end: int
+    role: str
+
+
+@cache
+def actors() -> dict[str, Actor]:
+    """The actor registry shipped with the package, by id."""
+    data = json.loads((resources.files("mapping") / "data" / "actors.json").read_text(encoding="utf-8"))
+    return {
+        a["id"]: Actor(a["id"], a["name"], a["kind"], a["color"], a.get("country"), tuple(a["names"]),
+                       tuple(a["demonyms"]), tuple(a["seats"]), tuple(a["organisations"]))
+        for a in data["actors"]
+    }
+
+
+def actor(actor_id: str | None) -> Actor | None:
+    return actors().get(actor_id) if actor_id else None
+
+
+_CONTROL = r"(?:-|\s)(?:occupied|held|controlled|annexed|backed|led|run)\b"
+
+
+@cache
+def _patterns() -> tuple[re.Pattern, dict[str, tuple[str, str]]]:
+    table: dict[str, tuple[str, str]] = {}
+    for a in actors().values():
+        for role, words in (("organisation", a.organisations), ("name", a.names), ("demonym", a.demonyms)):
+            for w in words:
+                table.setdefault(w, (a.id, role))
+    alternatives = sorted(table, key=len, reverse=True)
+    body = "|".join(re.escape(w) for w in alternatives)
+    # Whole words, case-sensitive: "US" the country, not "us" the pronoun.
+    return re.compile(rf"(?<![\w-])({body})(?:['’]s)?(?![\w])({_CONTROL})?"), table
+
+
+@cache
+def _seats() -> dict[str, str]:
+    return {s: a.id for a in actors().values() for s in a.seats}
+
+
+def seat_actor(name: str) -> str | None:
+    """The actor whose seat of government is called ``name``, if any.
+
+    >>> seat_actor("Moscow"), seat_actor("Tartus")
+    ('russia', None)
+    """
+    return _seats().get(name)
+
+
+def find_actor_mentions(text: str, start: int = 0, end: int | None = None) -> list[ActorMention]:
+    """Actor mentions in ``text[start:end]``, in order, offsets into ``text``."""
+    pattern, table = _patterns()
+    found = []
+    for m in pattern.finditer(text, start, len(text) if end is None else end):
+        word = m.group(1)
+        actor_id, role = table[word]
+        if m.group(2):
+            role = "controller" if re.search(r"occupied|held|controlled|annexed|run", m.group(2)) else "sponsor"
+        found.append(ActorMention(actor_id, word, m.start(1), m.end(1), role))
+    return found

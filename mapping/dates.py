@@ -1,0 +1,172 @@
+"""Time expressions resolved against the publication date.
+
+Each expression becomes a :class:`When`: an interval of days with a precision
+(``day``, ``week``, ``month``, ``year``) and a relation (``at``, ``since``,
+``before``, ``after``), so that past context ("since 2017", "a 2018
+arrangement") stays distinct from the current situation.
+
+Examples
+--------
+>>> import datetime as dt
+>>> tuesday = dt.date(2025, 11, 18)
+>>> [(w.text, w.iso) for w in find_times("On Monday, troops moved.", tuesday)]
+[('On Monday', '2025-11-17')]
+>>> [(w.text, w.iso, w.relation) for w in find_times("since the overthrow in December last year", tuesday)]
+[('in December last year', '2024-12', 'at')]
+>>> [(w.text, w.iso) for w in find_times("Under a 2018 arrangement", tuesday)]
+[('2018', '2018')]
+>>> find_times("On Monday", None)
+[]
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+__all__ = ["When", "find_times", "shift_days"]
+
+_WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
+_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+_MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+_MONTHS["sept"] = 9
+_NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "several": None}
+
+_MONTH_NAMES = "|".join(sorted((m for m in _MONTHS), key=len, reverse=True))
+_PATTERNS = [
+    ("iso", re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")),
+    ("dmy", re.compile(rf"\b(\d{{1,2}})\s+({_MONTH_NAMES})\.?,?\s+(\d{{4}})\b", re.IGNORECASE)),
+    ("mdy", re.compile(rf"\b({_MONTH_NAMES})\.?\s+(\d{{1,2}}),?\s+(\d{{4}})\b", re.IGNORECASE)),
+    ("month_rel", re.compile(rf"\b(?:in\s+)?({_MONTH_NAMES})\s+(last|this|next)\s+year\b", re.IGNORECASE)),
+    ("month_year", re.compile(rf"\b(?:in\s+)?({_MONTH_NAMES})\s+(\d{{4}})\b", re.IGNORECASE)),
+    ("weekday", re.compile(r"\b(?:(on|last|this|since|by)\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.IGNORECASE)),
+    ("relday", re.compile(r"\b(yesterday|today|tonight|the day before yesterday)\b", re.IGNORECASE)),
+    ("relweek", re.compile(r"\b(last|this|next)\s+(week|month|year)\b", re.IGNORECASE)),
+    ("since_year", re.compile(r"\b(since|in|from|until|before|after|by)\s+((?:19|20)\d{2})\b", re.IGNORECASE)),
+    ("year", re.compile(r"\b((?:19|20)\d{2})(?=\s+(?:arrangement|agreement|deal|accord|war|offensive|ceasefire|truce|election|attack|strike|law|decision|memorandum))", re.IGNORECASE)),
+]
+
+
+@dataclass(frozen=True)
+class When:
+    """A resolved time expression; ``text == report[start:end]``."""
+
+    text: str
+    start: int
+    end: int
+    first: dt.date
+    last: dt.date
+    precision: str
+    relation: str = "at"
+
+    @property
+    def iso(self) -> str:
+        """ISO 8601 at the expression's precision ('2025-11-17', '2024-12', '2018', or an interval)."""
+        if self.precision == "day":
+            return self.first.isoformat()
+        if self.precision == "month":
+            return self.first.strftime("%Y-%m")
+        if self.precision == "year":
+            return f"{self.first.year:04d}"
+        return f"{self.first.isoformat()}/{self.last.isoformat()}"
+
+    def shifted(self, days: int) -> "When":
+        return When(self.text, self.start, self.end, self.first + dt.timedelta(days), self.last + dt.timedelta(days),
+                    self.precision, self.relation)
+
+
+def _month_span(year: int, month: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def shift_days(phrase: str) -> int | None:
+    """Days between an event and the one it is dated from: 'a day after' -> -1.
+
+    >>> shift_days("a day after"), shift_days("two days before"), shift_days("hours after")
+    (-1, 2, 0)
+    """
+    m = re.fullmatch(r"\s*(a|one|two|three|four|five|six|seven|hours|\d+)\s*(?:days?)?\s+(after|before)\s*", phrase, re.IGNORECASE)
+    if not m:
+        return None
+    word = m.group(1).lower()
+    n = 0 if word == "hours" else int(word) if word.isdigit() else _NUMBER_WORDS[word]
+    return -n if m.group(2).lower() == "after" else n
+
+
+def find_times(text: str, published: dt.date | None, start: int = 0, end: int | None = None) -> list[When]:
+    """Time expressions in ``text[start:end]`` resolved against ``published``.
+
+    Without a publication date, only absolute dates (with a year) resolve.
+    """
+    end = len(text) if end is None else end
+    found: list[When] = []
+    taken: list[tuple[int, int]] = []
+    for kind, pattern in _PATTERNS:
+        for m in pattern.finditer(text, start, end):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue
+            when = _resolve(kind, m, published)
+            if when:
+                found.append(when)
+                taken.append((m.start(), m.end()))
+    return sorted(found, key=lambda w: w.start)
+
+
+def _resolve(kind: str, m: re.Match, published: dt.date | None) -> When | None:
+    g = m.groups()
+    text, s, e = m.group(), m.start(), m.end()
+    try:
+        if kind == "iso":
+            d = dt.date(int(g[0]), int(g[1]), int(g[2]))
+            return When(text, s, e, d, d, "day")
+        if kind == "dmy":
+            d = dt.date(int(g[2]), _MONTHS[g[1].lower()], int(g[0]))
+            return When(text, s, e, d, d, "day")
+        if kind == "mdy":
+            d = dt.date(int(g[2]), _MONTHS[g[0].lower()], int(g[1]))
+            return When(text, s, e, d, d, "day")
+        if kind == "month_year":
+            first, last = _month_span(int(g[1]), _MONTHS[g[0].lower()])
+            return When(text, s, e, first, last, "month")
+    except ValueError:
+        return None
+    if kind == "since_year":
+        year = int(g[1])
+        relation = {"since": "since", "from": "since", "until": "before", "before": "before", "after": "after", "by": "before"}.get(g[0].lower(), "at")
+        return When(text, s, e, dt.date(year, 1, 1), dt.date(year, 12, 31), "year", relation)
+    if kind == "year":
+        year = int(g[0])
+        return When(text, s, e, dt.date(year, 1, 1), dt.date(year, 12, 31), "year")
+    if published is None:
+        return None
+    if kind == "month_rel":
+        year = published.year + {"last": -1, "this": 0, "next": 1}[g[1].lower()]
+        first, last = _month_span(year, _MONTHS[g[0].lower()])
+        return When(text, s, e, first, last, "month")
+    if kind == "weekday":
+        qualifier = (g[0] or "").lower()
+        target = _WEEKDAYS[g[1].lower()]
+        back = (published.weekday() - target) % 7
+        if qualifier == "last" and back == 0:
+            back = 7
+        d = published - dt.timedelta(days=back)
+        return When(text, s, e, d, d, "day", "since" if qualifier == "since" else "at")
+    if kind == "relday":
+        word = g[0].lower()
+        d = published - dt.timedelta(days={"yesterday": 1, "the day before yesterday": 2}.get(word, 0))
+        return When(text, s, e, d, d, "day")
+    if kind == "relweek":
+        unit, which = g[1].lower(), {"last": -1, "this": 0, "next": 1}[g[0].lower()]
+        if unit == "week":
+            monday = published - dt.timedelta(days=published.weekday()) + dt.timedelta(weeks=which)
+            return When(text, s, e, monday, monday + dt.timedelta(days=6), "week")
+        if unit == "month":
+            month = published.month + which
+            year = published.year + (month - 1) // 12
+            first, last = _month_span(year, (month - 1) % 12 + 1)
+            return When(text, s, e, first, last, "month")
+        year = published.year + which
+        return When(text, s, e, dt.date(year, 1, 1), dt.date(year, 12, 31), "year")
+    return None

@@ -1,0 +1,34 @@
+"""The exceptions situation-map raises.
+
+Every error is a :class:`MappingError`; most also subclass the builtin that
+fits, so ``except ValueError`` keeps working for callers who do not know us.
+Messages say what was expected, what came, and how to fix it.
+"""
+
+__all__ = [
+    "MappingError",
+    "ReportError",
+    "GazetteerError",
+    "UnknownFormatError",
+    "RenderError",
+]
+
+
+class MappingError(Exception):
+    """Root of every error raised by situation-map."""
+
+
+class ReportError(MappingError, ValueError):
+    """The report text or its metadata cannot be used (empty, undecodable, bad date)."""
+
+
+class GazetteerError(MappingError, ValueError):
+    """A gazetteer pack is malformed; the message names the file, record and field."""
+
+
+class UnknownFormatError(MappingError, ValueError):
+    """An output format was asked for that no exporter handles."""
+
+
+class RenderError(MappingError, RuntimeError):
+    """The map could not be rendered (a missing optional asset or package)."""

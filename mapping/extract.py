@@ -1,0 +1,277 @@
+"""Recognition: find the places a report names, with exact character offsets.
+
+Gazetteer names are matched longest-first over word tokens; a match is kept
+only where the text uses it as a place. It is dropped when it is part of a
+longer proper name ("Hayat Tahrir Al Sham", "Paris Police Department",
+"Daraa 24"), a listed agency or organisation ("Sana reported"), or a person
+("Mr Al Assad"). A seat of government followed by a verb ("Moscow is keen")
+is kept as an actor mention, not a location. Capitalised names next to a place
+cue ("the village of Kudna", "Bayda province") that no gazetteer holds are
+kept as unresolved mentions, never dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+from .actors import ActorMention, find_actor_mentions, seat_actor, actors
+from .gazetteer import Gazetteer
+from .names import name_key
+from .report import Report
+from .text import Token, sentence_index, sentence_spans, tokenize
+
+__all__ = ["Mention", "Extraction", "extract"]
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A place named in the report: ``report.text[start:end] == text``.
+
+    ``candidates`` are gazetteer ids with this name (empty when unknown);
+    ``cue`` is a neighbouring word that says what kind of place it is
+    ("province", "village", "air base").
+    """
+
+    text: str
+    start: int
+    end: int
+    sentence: str
+    sentence_start: int
+    sentence_index: int
+    key: str
+    candidates: tuple[str, ...] = ()
+    cue: str | None = None
+
+    def __post_init__(self):
+        if self.end - self.start != len(self.text) or self.start < 0:
+            raise ValueError(f"mention {self.text!r} has inconsistent offsets {self.start}..{self.end}")
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "start": self.start, "end": self.end, "sentence": self.sentence}
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """What recognition found: place mentions, actor mentions, sentences, and what it set aside."""
+
+    report: Report
+    mentions: tuple[Mention, ...]
+    actor_mentions: tuple[ActorMention, ...]
+    sentences: tuple[tuple[int, int], ...]
+    rejected: tuple[tuple[str, int, int, str], ...] = field(default=())
+
+    def sentence_of(self, offset: int) -> int:
+        return sentence_index(list(self.sentences), offset)
+
+
+_TITLES = frozenset(
+    "Mr Mrs Ms Miss Dr Prof President Minister Premier Chancellor General Gen Col Colonel Lt Sgt Major Captain "
+    "Capt King Queen Prince Princess Sheikh Sheik Emir Pope Imam Rabbi Father Sir Lord Lady Senator Sen Rep "
+    "Governor Gov Mayor Ambassador Commander Secretary Judge Justice Saint Brigadier Marshal".split()
+)
+_ALLOWED_BEFORE = frozenset(
+    "North South East West Northern Southern Eastern Western Central Upper Lower Greater Old New Mount Lake "
+    "Occupied Rural Outer Inner Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March "
+    "April May June July August September October November December In At On From To Near Across Into Around "
+    "Outside Inside Between Along Throughout Within Towards Toward The A And Or But For While When Since After "
+    "Before During Across Beyond Both Like Unlike Despite".split()
+)
+_ORG_AFTER = frozenset(
+    "Agency Police Department Ministry University College School Hospital Times Post News Daily Tribune Herald "
+    "Journal Gazette Airlines Airways Club FC United Council Party Front Brigade Brigades Battalion Regiment "
+    "Division Corps Company Corporation Group Bank Exchange Institute Foundation Observatory Media TV Radio "
+    "Stadium Accord Accords Agreement Protocol Process Declaration Summit Conference Talks Format Treaty "
+    "Convention Street Road Avenue Square Hotel Mosque Church Airport".split()
+)
+_PREPOSITIONS = frozenset(
+    "in at on to from near into onto across around outside inside between along throughout within towards toward "
+    "over under via through of by for against off beyond past reach reached".split()
+)
+_VERBS = frozenset(
+    "is was are were has had have says said say condemned condemns denied denies accused accuses wants wanted "
+    "resumes resumed agreed agrees announced announces warned warns hopes hoped will would could should must may "
+    "might can rejected rejects insists insisted claimed claims confirmed confirms urged urges called calls "
+    "demanded demands backed backs supports supported sent sends launched launches struck strikes responded "
+    "responds seeks sought plans planned intends intended expects expected believes believed considers "
+    "considered blamed blames welcomed welcomes vowed vows pledged pledges threatened threatens signed signs "
+    "keeps kept".split()
+)
+_ARTICLE_WORDS = frozenset({"as", "at", "an", "ad", "ar", "ash", "ath", "adh", "ud", "ul"})
+
+_CUE_AFTER = re.compile(
+    r"\s*(?:'s\s+)?(province|governorate|district|subdistrict|region|city|town|village|countryside|"
+    r"air\s?base|airbase|naval\s+base|naval\s+facility|base|airport|port|camp|crossing|area|border)\b",
+    re.IGNORECASE,
+)
+_CUE_BEFORE = re.compile(
+    r"\b(province|governorate|district|region|city|town|village|villages|camp|port|area|suburb|neighbou?rhood)"
+    r"\s+of\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_NAME = r"[A-Z][\w'’‘ʿ]+(?:-[\w'’‘ʿ]+)*"
+_UNKNOWN_PLACE_PATTERNS = (
+    re.compile(rf"\b(?:village|town|city|province|governorate|district|region|camp|neighbou?rhood|suburb|area)s?\s+of\s+((?:(?:al|el|ad|as|ar)-)?{_NAME}(?:\s+(?:(?:al|el|ad|as|ar)-)?{_NAME}){{0,3}})"),
+    re.compile(rf"\b((?:(?:al|el|ad|as|ar)-)?{_NAME}(?:\s+(?:(?:al|el|ad|as|ar)-)?{_NAME}){{0,2}})\s+(province|governorate|district|countryside|air\s?base|airbase|refugee\s+camp)\b"),
+)
+
+
+@cache
+def _not_places() -> re.Pattern:
+    data = json.loads((resources.files("mapping") / "data" / "not_places.json").read_text(encoding="utf-8"))
+    names = sorted(set(data["names"]), key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w-])")
+
+
+def _separator(text: str, left: Token, right: Token) -> str:
+    return text[left.end:right.start]
+
+
+def _joinable(sep: str) -> bool:
+    # Words of one name are separated by a single space or hyphen.
+    return sep in (" ", "-", "‐", "‑")
+
+
+def _is_sentence_initial(text: str, token: Token, sentence_start: int) -> bool:
+    before = text[sentence_start:token.start].strip(" \t\"“‘'(")
+    return before == ""
+
+
+def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
+    """Find place and actor mentions in ``report`` (see the module docstring)."""
+    text = report.text
+    spans = sentence_spans(text, report.body_start)
+    blocked = [(m.start(), m.end(), m.group()) for m in _not_places().finditer(text, report.body_start)]
+    index = gazetteer.index
+    max_words = gazetteer.max_key_words
+
+    mentions: list[Mention] = []
+    rejected: list[tuple[str, int, int, str]] = []
+    actor_mentions: list[ActorMention] = find_actor_mentions(text, report.body_start)
+
+    for si, (s_start, s_end) in enumerate(spans):
+        tokens = tokenize(text, s_start, s_end)
+        sentence = text[s_start:s_end]
+        i = 0
+        while i < len(tokens):
+            found = None
+            for n in range(min(max_words, len(tokens) - i), 0, -1):
+                window = tokens[i:i + n]
+                if any(not _joinable(_separator(text, a, b)) for a, b in zip(window, window[1:])):
+                    continue
+                if n > 1 and window[0].text.lower() in _ARTICLE_WORDS and _separator(text, window[0], window[1]) == " ":
+                    continue
+                start, end = window[0].start, window[-1].end
+                key = name_key(text[start:end])
+                if key in index and (window[0].is_capitalized or gazetteer.matches_lowercase(key)):
+                    found = (n, start, end, key)
+                    break
+            if not found:
+                i += 1
+                continue
+            n, start, end, key = found
+            reason = _rejection(text, tokens, i, n, s_start, blocked)
+            if reason is None and _is_metonymy(text, tokens, i, n):
+                seat = seat_actor(text[start:end]) or _country_actor(gazetteer, index[key])
+                if seat:
+                    actor_mentions.append(ActorMention(seat, text[start:end], start, end, "seat"))
+                    reason = "metonymy"
+            if reason:
+                rejected.append((text[start:end], start, end, reason))
+            else:
+                mentions.append(Mention(
+                    text=text[start:end], start=start, end=end, sentence=sentence, sentence_start=s_start,
+                    sentence_index=si, key=key, candidates=index[key], cue=_cue(text, start, end, s_start, s_end),
+                ))
+            i += n
+
+    mentions.extend(_unknown_places(text, spans, mentions, blocked, rejected, gazetteer))
+    mentions.sort(key=lambda m: m.start)
+    actor_mentions.sort(key=lambda m: m.start)
+    return Extraction(report, tuple(mentions), tuple(actor_mentions), tuple(spans), tuple(rejected))
+
+
+def _country_actor(gazetteer: Gazetteer, ids) -> str | None:
+    countries = {gazetteer[i].country for i in ids if gazetteer[i].kind == "country"}
+    for a in actors().values():
+        if a.country and a.country in countries:
+            return a.id
+    return None
+
+
+def _rejection(text, tokens, i, n, s_start, blocked) -> str | None:
+    start, end = tokens[i].start, tokens[i + n - 1].end
+    for b_start, b_end, name in blocked:
+        if b_start < end and start < b_end:
+            return f"part of the name {name!r}"
+    if i > 0:
+        prev = tokens[i - 1]
+        sep = _separator(text, prev, tokens[i])
+        if sep.strip() in ("", ".") and prev.text.rstrip(".") in _TITLES:
+            return f"a person's name (after {prev.text!r})"
+        if (_joinable(sep) and prev.is_capitalized and prev.text not in _ALLOWED_BEFORE
+                and not _is_sentence_initial(text, prev, s_start) and not _is_demonym(prev.text)):
+            return f"inside a longer proper name (after {prev.text!r})"
+    if i + n < len(tokens):
+        nxt = tokens[i + n]
+        sep = _separator(text, tokens[i + n - 1], nxt)
+        if _joinable(sep) and (nxt.text in _ORG_AFTER or nxt.text.isdigit()):
+            return f"part of an organisation's name (before {nxt.text!r})"
+    return None
+
+
+@cache
+def _demonyms() -> frozenset[str]:
+    return frozenset(d for a in actors().values() for d in a.demonyms)
+
+
+def _is_demonym(word: str) -> bool:
+    return word in _demonyms()
+
+
+def _is_metonymy(text, tokens, i, n) -> bool:
+    """A capital or country used for its government: subject of a verb, not after a preposition."""
+    if i + n >= len(tokens):
+        return False
+    nxt = tokens[i + n]
+    if _separator(text, tokens[i + n - 1], nxt) != " " or nxt.text not in _VERBS:
+        return False
+    if i > 0 and tokens[i - 1].text.lower() in _PREPOSITIONS:
+        return False
+    return True
+
+
+def _cue(text: str, start: int, end: int, s_start: int, s_end: int) -> str | None:
+    after = _CUE_AFTER.match(text, end, s_end)
+    if after:
+        return re.sub(r"\s+", " ", after.group(1).lower()).replace("airbase", "air base")
+    before = _CUE_BEFORE.search(text, s_start, start)
+    if before and before.end() == start:
+        return before.group(1).lower().rstrip("s") if before.group(1).lower() != "villages" else "village"
+    return None
+
+
+def _unknown_places(text, spans, mentions, blocked, rejected, gazetteer) -> list[Mention]:
+    """Capitalised names beside a place cue that the gazetteer does not hold."""
+    taken = [(m.start, m.end) for m in mentions] + [(b[0], b[1]) for b in blocked] + [(r[1], r[2]) for r in rejected]
+    found = []
+    for si, (s_start, s_end) in enumerate(spans):
+        for pattern in _UNKNOWN_PLACE_PATTERNS:
+            for m in pattern.finditer(text, s_start, s_end):
+                start, end = m.start(1), m.end(1)
+                words = text[start:end].split()
+                # Trim leading words that are not part of a name ("The", titles, demonyms).
+                while words and (words[0] in _ALLOWED_BEFORE or _is_demonym(words[0]) or words[0] in _TITLES):
+                    start += len(words[0]) + 1
+                    words = words[1:]
+                if not words or any(a < end and start < b for a, b in taken):
+                    continue
+                key = name_key(text[start:end])
+                cue = m.group(2).lower() if m.re is _UNKNOWN_PLACE_PATTERNS[1] else _cue(text, start, end, s_start, s_end)
+                found.append(Mention(text[start:end], start, end, text[s_start:s_end], s_start, si, key,
+                                     tuple(gazetteer.index.get(key, ())), cue))
+                taken.append((start, end))
+    return found

@@ -1,0 +1,307 @@
+"""Gazetteer: places with geometry, provenance and precision, looked up by name.
+
+Places come from *packs*: GeoJSON FeatureCollections whose features carry the
+properties documented in ``data/README.md`` (``name``, ``aliases``, ``kind``,
+``country``, ``precision_m``, ``approximate``, ``source``, ...). The packs
+shipped in ``mapping/data/packs`` load lazily, once; more can be passed as
+paths or named in the ``SITUATION_MAP_GAZETTEER`` environment variable
+(``os.pathsep``-separated). A later pack's record replaces an earlier one with
+the same id.
+
+Examples
+--------
+>>> from shapely.geometry import Point
+>>> g = Gazetteer([Place("x-damascus", "Damascus", "city", Point(36.29, 33.51),
+...                      country="SY", aliases=("Dimashq", "Ash-Sham"),
+...                      precision_m=2000, source="example")])
+>>> [p.id for p in g.lookup("DIMASHQ")]
+['x-damascus']
+>>> g.lookup("Nowhere")
+[]
+>>> g.get("missing") is None
+True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .errors import GazetteerError
+from .names import name_key
+
+__all__ = ["Place", "Gazetteer", "KINDS", "AREA_KINDS", "load_pack", "default_gazetteer", "bundled_pack_paths"]
+
+#: Kinds of place a pack may hold.
+KINDS = frozenset({
+    "country", "continent", "region", "admin_area", "city", "town", "village",
+    "airbase", "naval_base", "military_site", "zone", "line", "crossing",
+    "mountain", "camp", "landmark",
+})
+#: Kinds whose natural geometry is an area.
+AREA_KINDS = frozenset({"country", "continent", "region", "admin_area", "zone"})
+#: Kinds that are sites someone operates (bases, camps, crossings).
+SITE_KINDS = frozenset({"airbase", "naval_base", "military_site", "camp", "crossing"})
+SETTLEMENT_KINDS = frozenset({"city", "town", "village"})
+
+_GEOMETRY_TYPES = frozenset({"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"})
+ENV_VAR = "SITUATION_MAP_GAZETTEER"
+
+
+@dataclass(frozen=True, eq=False)
+class Place:
+    """A gazetteer record.
+
+    ``geometry`` is a shapely geometry in WGS84 (lon, lat). ``precision_m`` says
+    how far the true location or boundary may be from ours; ``approximate``
+    marks hand-digitised or derived geometry, which the map draws dashed.
+    ``operator`` and ``controller`` name actors (ids) that run or hold the place.
+    """
+
+    id: str
+    name: str
+    kind: str
+    geometry: object
+    country: str | None = None
+    aliases: tuple[str, ...] = ()
+    precision_m: float = 1000.0
+    approximate: bool = False
+    source: str = ""
+    geonameid: int | None = None
+    population: int | None = None
+    admin1: str | None = None
+    operator: str | None = None
+    controller: str | None = None
+    parent: str | None = None
+    note: str | None = None
+    pack: str | None = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise GazetteerError(f"place {self.id!r}: unknown kind {self.kind!r}; expected one of {sorted(KINDS)}")
+
+    def __repr__(self):
+        return f"Place({self.id!r}, {self.name!r}, {self.kind!r})"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+    @cached_property
+    def point(self) -> tuple[float, float]:
+        """A representative (lon, lat) inside the geometry."""
+        p = self.geometry if self.geometry.geom_type == "Point" else self.geometry.representative_point()
+        return (p.x, p.y)
+
+    @cached_property
+    def area_km2(self) -> float:
+        """Geodesic area in km² (0 for points and lines)."""
+        if self.geometry.geom_type not in ("Polygon", "MultiPolygon"):
+            return 0.0
+        from pyproj import Geod
+
+        area, _ = Geod(ellps="WGS84").geometry_area_perimeter(self.geometry)
+        return abs(area) / 1e6
+
+    @property
+    def __geo_interface__(self) -> dict:
+        from shapely.geometry import mapping
+
+        return {"type": "Feature", "id": self.id, "geometry": mapping(self.geometry), "properties": self.properties()}
+
+    def properties(self) -> dict:
+        return {
+            "name": self.name, "kind": self.kind, "country": self.country, "aliases": list(self.aliases),
+            "precision_m": self.precision_m, "approximate": self.approximate, "source": self.source,
+            "geonameid": self.geonameid, "population": self.population, "pack": self.pack,
+        }
+
+
+class Gazetteer:
+    """Places indexed by id and by normalised name (see :func:`mapping.names.name_key`)."""
+
+    def __init__(self, places: Iterable[Place] = ()):
+        self._by_id: dict[str, Place] = {}
+        for place in places:
+            self._by_id[place.id] = place
+        self._index: dict[str, tuple[str, ...]] | None = None
+        self._lowercase_keys: frozenset[str] = frozenset()
+
+    def __len__(self):
+        return len(self._by_id)
+
+    def __iter__(self) -> Iterator[Place]:
+        return iter(self._by_id.values())
+
+    def __contains__(self, place_id):
+        return place_id in self._by_id
+
+    def __getitem__(self, place_id: str) -> Place:
+        try:
+            return self._by_id[place_id]
+        except KeyError:
+            raise KeyError(f"no place with id {place_id!r} in the gazetteer") from None
+
+    def get(self, place_id: str, default=None) -> Place | None:
+        return self._by_id.get(place_id, default)
+
+    def merged(self, other: Iterable[Place]) -> "Gazetteer":
+        """A new gazetteer with ``other``'s records added (replacing same ids)."""
+        return Gazetteer([*self, *other])
+
+    def _build_index(self):
+        index: dict[str, list[str]] = {}
+        lowercase: set[str] = set()
+        for place in self._by_id.values():
+            for name in place.names:
+                key = name_key(name)
+                if not key:
+                    continue
+                ids = index.setdefault(key, [])
+                if place.id not in ids:
+                    ids.append(place.id)
+                if name[:1].islower():
+                    # Curated common-noun aliases ("buffer zone", "southern Syria")
+                    # may match in lower case; proper names must be capitalised.
+                    lowercase.add(key)
+        self._index = {k: tuple(v) for k, v in index.items()}
+        self._lowercase_keys = frozenset(lowercase)
+        self.max_key_words = max((k.count(" ") + 1 for k in self._index), default=1)
+
+    @property
+    def index(self) -> dict[str, tuple[str, ...]]:
+        if self._index is None:
+            self._build_index()
+        return self._index
+
+    def matches_lowercase(self, key: str) -> bool:
+        """Whether ``key`` has a curated alias written in lower case."""
+        self.index  # noqa: B018  (builds the index)
+        return key in self._lowercase_keys
+
+    def lookup(self, name: str) -> list[Place]:
+        """Places whose name or alias has the same key as ``name``."""
+        return [self._by_id[i] for i in self.index.get(name_key(name), ())]
+
+    def lookup_key(self, key: str) -> list[Place]:
+        return [self._by_id[i] for i in self.index.get(key, ())]
+
+
+# --- packs -----------------------------------------------------------------
+
+def _require(cond, path, index, field_name, message):
+    if not cond:
+        raise GazetteerError(f"{path}: feature {index} ({field_name}): {message}")
+
+
+def _place_from_feature(feature: dict, path: str, index: int, pack: str) -> Place:
+    from shapely.geometry import shape
+
+    _require(isinstance(feature, dict) and feature.get("type") == "Feature", path, index, "type",
+             "expected a GeoJSON Feature object")
+    props = feature.get("properties")
+    _require(isinstance(props, dict), path, index, "properties", "expected an object")
+    fid = feature.get("id", props.get("id"))
+    _require(isinstance(fid, str) and fid.strip(), path, index, "id", f"expected a non-empty string id, got {fid!r}")
+    where = f"{index} ({fid!r})"
+    name = props.get("name")
+    _require(isinstance(name, str) and name.strip(), path, where, "name", f"expected a non-empty string, got {name!r}")
+    kind = props.get("kind")
+    _require(kind in KINDS, path, where, "kind", f"unknown kind {kind!r}; expected one of {', '.join(sorted(KINDS))}")
+    aliases = props.get("aliases", [])
+    _require(isinstance(aliases, list) and all(isinstance(a, str) for a in aliases), path, where, "aliases",
+             "expected a list of strings")
+    source = props.get("source")
+    _require(isinstance(source, str) and source.strip(), path, where, "source",
+             "expected a string saying where the coordinates come from")
+    precision = props.get("precision_m")
+    _require(isinstance(precision, (int, float)) and not isinstance(precision, bool) and precision >= 0
+             and math.isfinite(precision), path, where, "precision_m", f"expected a number of metres >= 0, got {precision!r}")
+    geometry = feature.get("geometry")
+    _require(isinstance(geometry, dict) and geometry.get("type") in _GEOMETRY_TYPES, path, where, "geometry",
+             f"expected a geometry of type {', '.join(sorted(_GEOMETRY_TYPES))}, got "
+             f"{geometry.get('type') if isinstance(geometry, dict) else geometry!r}")
+    try:
+        geom = shape(geometry)
+    except Exception as err:  # shapely raises several types for bad coordinates
+        raise GazetteerError(f"{path}: feature {where} (geometry): cannot be read: {err}") from err
+    _require(not geom.is_empty, path, where, "geometry", "is empty")
+    minx, miny, maxx, maxy = geom.bounds
+    _require(-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90, path, where, "geometry",
+             f"coordinates out of range (bounds {geom.bounds}); expected lon in [-180, 180], lat in [-90, 90] (lon first)")
+    _require(geom.is_valid, path, where, "geometry", "is not valid (self-intersecting or badly wound)")
+    geonameid = props.get("geonameid")
+    _require(geonameid is None or (isinstance(geonameid, int) and not isinstance(geonameid, bool)), path, where,
+             "geonameid", f"expected an integer or null, got {geonameid!r}")
+    return Place(
+        id=fid, name=name, kind=kind, geometry=geom, country=props.get("country"),
+        aliases=tuple(aliases), precision_m=float(precision), approximate=bool(props.get("approximate", False)),
+        source=source, geonameid=geonameid, population=props.get("population"), admin1=props.get("admin1"),
+        operator=props.get("operator"), controller=props.get("controller"), parent=props.get("parent"),
+        note=props.get("note"), pack=pack,
+    )
+
+
+def load_pack(path) -> list[Place]:
+    """Read and validate a gazetteer pack; errors name the file, feature and field.
+
+    >>> load_pack("/no/such/pack.geojson")
+    Traceback (most recent call last):
+    ...
+    mapping.errors.GazetteerError: gazetteer pack '/no/such/pack.geojson' does not exist
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise GazetteerError(f"gazetteer pack {str(path)!r} does not exist")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise GazetteerError(f"{path}: not valid UTF-8 JSON: {err}") from err
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
+        raise GazetteerError(f"{path}: expected a GeoJSON FeatureCollection with a 'features' list")
+    pack = (data.get("pack") or {}).get("name") if isinstance(data.get("pack"), dict) else None
+    pack = pack or path.stem
+    places, seen = [], set()
+    for i, feature in enumerate(data["features"]):
+        place = _place_from_feature(feature, str(path), i, pack)
+        if place.id in seen:
+            raise GazetteerError(f"{path}: feature {i} (id): duplicate id {place.id!r}; ids must be unique within a pack")
+        seen.add(place.id)
+        places.append(place)
+    return places
+
+
+def bundled_pack_paths() -> list[Path]:
+    """The packs shipped with the package, in load order (world first, curated after)."""
+    root = resources.files("mapping") / "data" / "packs"
+    names = sorted(p.name for p in root.iterdir() if p.name.endswith(".geojson"))
+    names.sort(key=lambda n: (n != "world.geojson", n))
+    return [Path(str(root / n)) for n in names]
+
+
+_LOCK = threading.Lock()
+_CACHE: dict[tuple, Gazetteer] = {}
+
+
+def default_gazetteer(extra_packs: Iterable = ()) -> Gazetteer:
+    """The bundled packs plus ``extra_packs`` and those in ``$SITUATION_MAP_GAZETTEER``.
+
+    Loaded once per combination and cached for the process.
+    """
+    env = [p for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p]
+    paths = (*bundled_pack_paths(), *map(Path, env), *map(Path, extra_packs))
+    key = tuple(str(p) for p in paths)
+    with _LOCK:
+        if key not in _CACHE:
+            places: list[Place] = []
+            for path in paths:
+                places.extend(load_pack(path))
+            _CACHE[key] = Gazetteer(places)
+        return _CACHE[key]

@@ -1,0 +1,82 @@
+"""The pipeline: report text -> mentions -> resolved places -> events -> situation."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from .report import Report, read_report, read_report_file
+
+__all__ = ["map_report", "map_file", "map_reports", "run"]
+
+
+def _gazetteer(gazetteer=None, packs: Iterable = ()):
+    from .gazetteer import Gazetteer, default_gazetteer, load_pack
+
+    if gazetteer is None:
+        return default_gazetteer(tuple(packs))
+    if not isinstance(gazetteer, Gazetteer):
+        raise TypeError(f"gazetteer must be a mapping.Gazetteer, got {type(gazetteer).__name__}")
+    extra = [p for path in packs for p in load_pack(path)]
+    return gazetteer.merged(extra) if extra else gazetteer
+
+
+def run(report: Report, gazetteer=None, *, packs: Iterable = ()):
+    """Run every stage on a :class:`~mapping.report.Report` and return the situation."""
+    from .events import find_events
+    from .extract import extract
+    from .resolve import resolve
+    from .situation import build_situation
+
+    gaz = _gazetteer(gazetteer, packs)
+    extraction = extract(report, gaz)
+    resolutions = resolve(extraction, gaz)
+    events = find_events(extraction, resolutions)
+    return build_situation(extraction, resolutions, events)
+
+
+def map_report(text: str, *, title=None, source=None, url=None, published=None, gazetteer=None, packs: Iterable = ()):
+    """Map a report given as text.
+
+    Parameters
+    ----------
+    text : str
+        The report. A first line ``date YYYY-MM-DD`` gives the publication date.
+    title, source, url : str, optional
+        Publication metadata shown on the map and in every source note.
+    published : str or datetime.date, optional
+        Publication date (ISO), against which "on Monday" is resolved.
+    gazetteer : mapping.Gazetteer, optional
+        Replaces the bundled gazetteer.
+    packs : iterable of paths, optional
+        Extra gazetteer packs (GeoJSON) to load beside it.
+
+    Returns
+    -------
+    mapping.Situation
+    """
+    report = read_report(text, title=title, source=source, url=url, published=published)
+    return run(report, gazetteer, packs=packs)
+
+
+def map_file(path, *, title=None, source=None, url=None, published=None, gazetteer=None, packs: Iterable = ()):
+    """Map a report read from a UTF-8 file (``'-'`` for standard input)."""
+    report = read_report_file(path, title=title, source=source, url=url, published=published)
+    return run(report, gazetteer, packs=packs)
+
+
+def map_reports(reports: Iterable[Report], gazetteer=None, *, packs: Iterable = ()):
+    """Map several reports into one situation, keeping per-report source notes."""
+    from dataclasses import replace
+
+    situations = [run(r, gazetteer, packs=packs) for r in reports]
+    if len(situations) == 1:
+        return situations[0]
+    first = situations[0]
+    return replace(
+        first,
+        reports=tuple(s.report for s in situations),
+        features=tuple(f for s in situations for f in s.features),
+        unresolved=tuple(m for s in situations for m in s.unresolved),
+        events=tuple(e for s in situations for e in s.events),
+        resolutions=tuple(r for s in situations for r in s.resolutions),
+    )

@@ -1,0 +1,180 @@
+"""Qualified locations: "the countryside of the southern Quneitra province".
+
+A qualifier in the words before a mention turns the named place into a
+derived area: a directional part of it, its countryside outside the urban
+core, or its surroundings. Geometry is computed in a local azimuthal
+equidistant projection centred on the place (metres, via pyproj), never in
+degrees. Each derived area says which rules made it and how precise it is,
+with an ACLED-like geo precision: ``site`` (1), ``near`` (2), ``part`` (3).
+
+Examples
+--------
+>>> q = find_qualifier("set up a checkpoint in the countryside of the southern ", 0, 56)
+>>> q.rules, q.text
+(('countryside', 'south'), 'the countryside of the southern ')
+>>> find_qualifier("in the ", 0, 7) is None
+True
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Qualifier", "find_qualifier", "derive_geometry", "DIRECTIONS"]
+
+DIRECTIONS = {
+    "north": 0, "northern": 0, "northeast": 45, "north-east": 45, "northeastern": 45, "north-eastern": 45,
+    "east": 90, "eastern": 90, "southeast": 135, "south-east": 135, "southeastern": 135, "south-eastern": 135,
+    "south": 180, "southern": 180, "southwest": 225, "south-west": 225, "southwestern": 225, "south-western": 225,
+    "west": 270, "western": 270, "northwest": 315, "north-west": 315, "northwestern": 315, "north-western": 315,
+}
+_DIRECTION_WORDS = "|".join(sorted(DIRECTIONS, key=len, reverse=True))
+_AREA_WORDS = r"countryside|outskirts|suburbs|environs|vicinity|rural\s+areas|surroundings|periphery|outskirt"
+_NEAR_WORDS = r"near|around|outside|close\s+to|nearby|next\s+to|on\s+the\s+edge\s+of"
+
+_QUALIFIER = re.compile(
+    rf"(?:(?P<area>(?:the\s+)?(?:{_AREA_WORDS})\s+of\s+)|(?P<near>\b(?:{_NEAR_WORDS})\s+)|(?P<part>(?:the\s+)?(?P<partdir>{_DIRECTION_WORDS}|centre|center|heart)\s+(?:part\s+)?of\s+))?"
+    rf"(?P<art>the\s+)?(?P<dir>(?:{_DIRECTION_WORDS}|central|rural)\s+)?$",
+    re.IGNORECASE,
+)
+_DISTANCE = re.compile(
+    rf"(?P<n>\d+(?:[.,]\d+)?)\s*(?P<unit>km|kilometres|kilometers|miles|mi|metres|meters|m)\s+(?:\([^()]{{0,30}}\)\s*)?(?P<dir>{_DIRECTION_WORDS})?\s*(?:of|from)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_UNIT_M = {"km": 1000, "kilometres": 1000, "kilometers": 1000, "miles": 1609.344, "mi": 1609.344,
+           "metres": 1, "meters": 1, "m": 1}
+
+
+@dataclass(frozen=True)
+class Qualifier:
+    """Words before a mention that narrow or widen it; ``text == report[start:end]``."""
+
+    text: str
+    start: int
+    end: int
+    rules: tuple[str, ...]
+    bearing: float | None = None
+    distance_m: float | None = None
+
+    @property
+    def geo_precision(self) -> str:
+        return "near" if {"near", "offset"} & set(self.rules) else "part"
+
+
+def find_qualifier(text: str, sentence_start: int, mention_start: int) -> Qualifier | None:
+    """The qualifier that ends right before ``mention_start``, if any."""
+    window_start = max(sentence_start, mention_start - 80)
+    left = text[window_start:mention_start]
+    distance = _DISTANCE.search(left)
+    if distance:
+        n = float(distance.group("n").replace(",", "."))
+        metres = n * _UNIT_M[distance.group("unit").lower()]
+        bearing = DIRECTIONS.get((distance.group("dir") or "").lower())
+        return Qualifier(distance.group(), window_start + distance.start(), mention_start, ("offset",), bearing, metres)
+    m = _QUALIFIER.search(left)
+    if not m or not m.group().strip():
+        return None
+    rules: list[str] = []
+    bearing = None
+    if m.group("area"):
+        rules.append("countryside")
+    if m.group("near"):
+        rules.append("near")
+    part = (m.group("partdir") or "").lower()
+    word = (m.group("dir") or "").strip().lower()
+    for w in (part, word):
+        if w in DIRECTIONS:
+            bearing = float(DIRECTIONS[w])
+            rules.append(_compass(bearing))
+        elif w in ("central", "centre", "center", "heart"):
+            rules.append("centre")
+        elif w == "rural":
+            rules.append("countryside")
+    if not rules:
+        return None
+    start = window_start + m.start()
+    # Leading articles belong to the phrase, but a bare "the" is not a qualifier.
+    return Qualifier(text[start:mention_start], start, mention_start, tuple(dict.fromkeys(rules)), bearing)
+
+
+def _compass(bearing: float) -> str:
+    names = ["north", "northeast", "east", "southeast", "south", "southwest", "west", "northwest"]
+    return names[int(((bearing % 360) + 22.5) // 45) % 8]
+
+
+def _local_crs(lon: float, lat: float):
+    from pyproj import CRS, Transformer
+
+    crs = CRS.from_proj4(f"+proj=aeqd +lat_0={lat:.6f} +lon_0={lon:.6f} +datum=WGS84 +units=m +no_defs")
+    forward = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    back = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    return forward, back
+
+
+def derive_geometry(geometry, qualifier: Qualifier, *, urban_cores=(), point_radius_m: float = 5000.0):
+    """The area ``qualifier`` describes, derived from ``geometry`` (WGS84).
+
+    ``urban_cores`` are (lon, lat) points of the towns the countryside
+    excludes. Returns a WGS84 shapely geometry, never empty (falls back to
+    the input when a rule would leave nothing).
+    """
+    from shapely import affinity
+    from shapely.geometry import Point, box
+    from shapely.ops import transform
+
+    anchor = geometry.centroid
+    forward, back = _local_crs(anchor.x, anchor.y)
+    shape_m = transform(forward.transform, geometry)
+    if "offset" in qualifier.rules:
+        from pyproj import Geod
+
+        lon, lat = (geometry.x, geometry.y) if geometry.geom_type == "Point" else (anchor.x, anchor.y)
+        if qualifier.bearing is None:
+            ring = shape_m.buffer(qualifier.distance_m * 1.15).difference(shape_m.buffer(max(qualifier.distance_m * 0.85, 1)))
+            return transform(back.transform, ring)
+        lon2, lat2, _ = Geod(ellps="WGS84").fwd(lon, lat, qualifier.bearing, qualifier.distance_m)
+        f2, b2 = _local_crs(lon2, lat2)
+        spot = Point(0, 0).buffer(max(qualifier.distance_m * 0.15, 1000))
+        return transform(b2.transform, spot)
+    if shape_m.geom_type in ("Point", "MultiPoint", "LineString", "MultiLineString"):
+        radius = point_radius_m if shape_m.geom_type.endswith("Point") else point_radius_m / 2
+        shape_m = shape_m.buffer(radius * (3 if "countryside" in qualifier.rules or "near" in qualifier.rules else 1))
+    result = shape_m
+    for rule in qualifier.rules:
+        if rule in ("north", "northeast", "east", "southeast", "south", "southwest", "west", "northwest"):
+            result = _directional_part(result, DIRECTIONS[rule], affinity, box)
+        elif rule == "centre":
+            c = result.centroid
+            result = result.intersection(affinity.scale(result.envelope, 0.5, 0.5, origin=c))
+        elif rule == "countryside":
+            core = Point(0, 0).buffer(1)
+            cores = [transform(forward.transform, Point(lon, lat)).buffer(3000) for lon, lat in urban_cores]
+            if geometry.geom_type == "Point":
+                cores.append(transform(forward.transform, geometry).buffer(3000))
+            if cores:
+                from shapely.ops import unary_union
+
+                core = unary_union(cores)
+            trimmed = result.difference(core)
+            result = trimmed if not trimmed.is_empty else result
+        elif rule == "near":
+            result = result.buffer(point_radius_m)
+    if result.is_empty:
+        result = shape_m
+    return transform(back.transform, result)
+
+
+def _directional_part(shape_m, bearing: float, affinity, box):
+    """The half of ``shape_m`` lying towards ``bearing`` (degrees clockwise from north)."""
+    c = shape_m.centroid
+    # Rotate so the wanted direction points north, keep the northern half, rotate back.
+    rotated = affinity.rotate(shape_m, bearing, origin=c)
+    minx, miny, maxx, maxy = rotated.bounds
+    mid = (miny + maxy) / 2
+    half = rotated.intersection(box(minx - 1, mid, maxx + 1, maxy + 1))
+    return affinity.rotate(half, -bearing, origin=c)
+
+
+def bearing_name(bearing: float) -> str:
+    return _compass(bearing)

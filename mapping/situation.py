@@ -1,0 +1,347 @@
+"""The situation: features in layers by actor, each with its source notes.
+
+This is the pipeline's last stage and its edge to the ecosystem: a
+:class:`Situation` has ``__geo_interface__`` (an RFC 7946 FeatureCollection),
+converts to a GeoDataFrame, writes GeoJSON, and renders with folium.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .actors import actor as get_actor
+from .dates import When
+from .events import Event
+from .extract import Extraction, Mention
+from .gazetteer import SITE_KINDS
+from .report import Report
+from .resolve import Resolution
+
+__all__ = ["Feature", "Layer", "Situation", "build_situation", "OTHER_LAYER", "CONTEXT_LAYER"]
+
+OTHER_LAYER = "Other places"
+CONTEXT_LAYER = "Context"
+_EVENT_FEATURE_KINDS = frozenset({"checkpoint", "strike", "incursion", "patrol", "visit", "meeting", "clash", "deployment"})
+#: Places farther than this from the focus of the report are context, not drawn into the view.
+FOCUS_RADIUS_KM = 800.0
+#: Areas larger than this are context (continents, vast countries), listed rather than drawn.
+CONTEXT_AREA_KM2 = 1_500_000.0
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One thing on the map: a place, a derived area or an event location, with its mentions.
+
+    ``kind`` is the event kind for events (checkpoint, strike, ...) and the
+    place kind otherwise; ``place_kind`` is always the place's.
+    """
+
+    id: str
+    name: str
+    kind: str
+    place_kind: str
+    geometry: object
+    layer: str
+    actor: str | None
+    mentions: tuple[Mention, ...]
+    gazetteer_id: str | None
+    confidence: float
+    method: str
+    source: str
+    precision_m: float
+    approximate: bool
+    geo_precision: str
+    actors: tuple[str, ...] = ()
+    event: str | None = None
+    when: When | None = None
+    derived_from: str | None = None
+    rule: str | None = None
+    report_id: str | None = None
+    context: bool = False
+
+    @property
+    def properties(self) -> dict:
+        from shapely.geometry import mapping  # noqa: F401  (keeps shapely import lazy for callers)
+
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "place_kind": self.place_kind,
+            "layer": self.layer,
+            "actor": self.actor,
+            "actors": list(self.actors),
+            "event": self.event,
+            "when": self.when.iso if self.when else None,
+            "when_start": self.when.first.isoformat() if self.when else None,
+            "when_end": self.when.last.isoformat() if self.when else None,
+            "when_precision": self.when.precision if self.when else None,
+            "when_relation": self.when.relation if self.when else None,
+            "mentions": [m.to_dict() for m in self.mentions],
+            "gazetteer_id": self.gazetteer_id,
+            "confidence": self.confidence,
+            "method": self.method,
+            "source": self.source,
+            "precision_m": self.precision_m,
+            "approximate": self.approximate,
+            "geo_precision": self.geo_precision,
+            "derived_from": self.derived_from,
+            "rule": self.rule,
+            "context": self.context,
+            "report_id": self.report_id,
+        }
+
+    @property
+    def __geo_interface__(self) -> dict:
+        return {"type": "Feature", "id": self.id, "geometry": _geometry_json(self.geometry), "properties": self.properties}
+
+
+@dataclass(frozen=True)
+class Layer:
+    """Features of one actor (or of none: other places, context)."""
+
+    name: str
+    actor: str | None
+    features: tuple[Feature, ...]
+
+    @property
+    def color(self) -> str:
+        a = get_actor(self.actor)
+        return a.color if a else ("#555555" if self.name == OTHER_LAYER else "#888888")
+
+    @property
+    def __geo_interface__(self) -> dict:
+        return {"type": "FeatureCollection", "features": [f.__geo_interface__ for f in self.features]}
+
+
+@dataclass(frozen=True)
+class Situation:
+    """A report's situation: features in layers, source notes, what stayed unresolved.
+
+    Display it in Jupyter, or call :meth:`to_folium`, :meth:`to_geojson`,
+    :meth:`to_geodataframe`, :meth:`save_html`.
+    """
+
+    reports: tuple[Report, ...]
+    features: tuple[Feature, ...]
+    unresolved: tuple[Mention, ...] = ()
+    events: tuple[Event, ...] = field(default=(), repr=False)
+    resolutions: tuple[Resolution, ...] = field(default=(), repr=False)
+
+    @property
+    def report(self) -> Report:
+        return self.reports[0]
+
+    @property
+    def layers(self) -> tuple[Layer, ...]:
+        order: dict[str, list[Feature]] = {}
+        for f in self.features:
+            order.setdefault(f.layer, []).append(f)
+        def rank(name):
+            return (name == CONTEXT_LAYER, name == OTHER_LAYER, -len(order[name]), name)
+        return tuple(Layer(name, order[name][0].actor if name not in (OTHER_LAYER, CONTEXT_LAYER) else None,
+                           tuple(order[name])) for name in sorted(order, key=rank))
+
+    def layer(self, name: str) -> Layer:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(f"no layer {name!r}; layers are {[l.name for l in self.layers]}")
+
+    def __repr__(self):
+        layers = ", ".join(f"{l.name}: {len(l.features)}" for l in self.layers)
+        return f"<Situation {len(self.features)} features ({layers}); {len(self.unresolved)} unresolved>"
+
+    # -- the GeoJSON contract -------------------------------------------------
+    @property
+    def __geo_interface__(self) -> dict:
+        document = self.report.metadata
+        return {
+            "type": "FeatureCollection",
+            "document": document,
+            "documents": [r.metadata for r in self.reports] if len(self.reports) > 1 else None,
+            "unresolved": [
+                {**m.to_dict(), "reason": "no gazetteer record with this name", "report_id": None}
+                for m in self.unresolved
+            ],
+            "features": [f.__geo_interface__ for f in self.features],
+        }
+
+    def to_geojson(self, path=None, *, indent: int | None = None) -> str:
+        """The situation as RFC 7946 GeoJSON text; also written to ``path`` if given."""
+        data = self.__geo_interface__
+        if data.get("documents") is None:
+            data.pop("documents")
+        text = json.dumps(data, ensure_ascii=False, indent=indent, sort_keys=False)
+        if path is not None:
+            from .io import write_atomic
+
+            write_atomic(path, text)
+        return text
+
+    def to_geodataframe(self):
+        """Features as a GeoDataFrame in EPSG:4326 (mentions as a list column)."""
+        import geopandas as gpd
+
+        rows = [{"id": f.id, **f.properties} for f in self.features]
+        if not rows:
+            rows = {"id": [], "name": [], "kind": [], "layer": [], "actor": []}
+        return gpd.GeoDataFrame(rows, geometry=[f.geometry for f in self.features], crs="EPSG:4326")
+
+    def to_folium(self, m=None, **options):
+        """A folium Map of the situation (or its layers added to ``m``)."""
+        from .render import render_folium
+
+        return render_folium(self, m=m, **options)
+
+    def save_html(self, path, **options) -> Path:
+        """Write the standalone HTML map to ``path``."""
+        from .render import render_html
+        from .io import write_atomic
+
+        write_atomic(path, render_html(self, **options))
+        return Path(path)
+
+    def _repr_html_(self):
+        return self.to_folium()._repr_html_()
+
+
+def _geometry_json(geometry) -> dict:
+    from shapely.geometry import mapping
+    from shapely.geometry.polygon import orient
+    from shapely import set_precision  # noqa: F401
+
+    if geometry.geom_type == "Polygon":
+        geometry = orient(geometry, 1.0)
+    elif geometry.geom_type == "MultiPolygon":
+        from shapely.geometry import MultiPolygon
+
+        geometry = MultiPolygon([orient(p, 1.0) for p in geometry.geoms])
+    return _round(mapping(geometry))
+
+
+def _round(obj, digits=6):
+    if isinstance(obj, float):
+        return round(obj, digits)
+    if isinstance(obj, (list, tuple)):
+        return [_round(x, digits) for x in obj]
+    if isinstance(obj, dict):
+        return {k: _round(v, digits) for k, v in obj.items()}
+    return obj
+
+
+# -- assembly -------------------------------------------------------------------
+
+def build_situation(extraction: Extraction, resolutions: tuple[Resolution, ...], events: tuple[Event, ...]) -> Situation:
+    """Group resolved places and events into features and layers."""
+    report = extraction.report
+    groups: dict[tuple, dict] = {}
+    used: set[int] = set()
+
+    def add(resolution: Resolution, actor_id, kind, event: Event | None, all_actors=()):
+        place = resolution.place
+        derived = resolution.qualifier is not None
+        place_key = f"{place.id}~{'-'.join(resolution.qualifier.rules)}" if derived else place.id
+        when = event.when if event else None
+        key = (place_key, actor_id, kind, when.iso if when else None)
+        group = groups.setdefault(key, {"resolution": resolution, "mentions": {}, "actor": actor_id, "kind": kind,
+                                        "event": event.kind if event else None, "when": when, "actors": set()})
+        group["mentions"][resolution.mention.start] = resolution.mention
+        group["actors"].update(all_actors or ([actor_id] if actor_id else []))
+        group["confidence"] = max(group.get("confidence", 0), resolution.confidence)
+
+    for event in events:
+        for r in event.locations:
+            kind = event.kind if event.kind in _EVENT_FEATURE_KINDS else r.place.kind
+            if event.kind in ("presence", "deployment") and r.place.kind not in SITE_KINDS and r.place.kind not in ("region", "zone", "admin_area", "city", "town", "village"):
+                continue
+            for actor_id in event.actors or (r.place.operator or r.place.controller,):
+                if actor_id is None and event.kind not in _EVENT_FEATURE_KINDS:
+                    continue
+                add(r, actor_id, kind, event, event.actors)
+                used.add(r.mention.start)
+
+    controllers = {a.end: a.actor for a in extraction.actor_mentions if a.role == "controller"}
+    for r in resolutions:
+        if not r.resolved or r.mention.start in used:
+            continue
+        place = r.place
+        text_before = report.text[max(0, r.mention.start - 30):r.mention.start]
+        controller = next((actor for end, actor in controllers.items() if 0 <= r.mention.start - end <= 1 or
+                           (end <= r.mention.start and not report.text[end:r.mention.start].strip(" -"))), None)
+        if controller is None and "occupied" in text_before.lower():
+            controller = place.controller
+        actor_id = controller or place.operator or (place.controller if place.kind in ("zone", "region") and r.qualifier is None and place.controller else None)
+        add(r, actor_id, place.kind, None)
+
+    features = [_feature(key, g, report) for key, g in groups.items()]
+    features = _mark_context(features)
+    features.sort(key=lambda f: (f.layer == CONTEXT_LAYER, f.layer == OTHER_LAYER, f.layer, f.mentions[0].start, f.id))
+    unresolved = tuple(r.mention for r in resolutions if not r.resolved)
+    return Situation((report,), tuple(features), unresolved, events, resolutions)
+
+
+def _feature(key, group, report: Report) -> Feature:
+    r: Resolution = group["resolution"]
+    place = r.place
+    mentions = tuple(group["mentions"][k] for k in sorted(group["mentions"]))
+    actor_id = group["actor"]
+    a = get_actor(actor_id)
+    layer = a.name if a else OTHER_LAYER
+    if r.qualifier:
+        phrase = report.text[r.qualifier.start:r.mention.end]
+        name = phrase[4:] if phrase.lower().startswith("the ") else phrase
+        name = name[:1].upper() + name[1:]
+    else:
+        name = place.name
+    kind = group["kind"]
+    fid = "-".join(str(x) for x in (key[0], actor_id or "none", kind, key[3] or "")).strip("-")
+    return Feature(
+        id=fid, name=name, kind=kind, place_kind=place.kind, geometry=r.geometry if r.geometry is not None else place.geometry,
+        layer=layer, actor=actor_id, mentions=mentions, gazetteer_id=place.id, confidence=group["confidence"],
+        method=r.method, source=place.source, precision_m=place.precision_m,
+        approximate=place.approximate or r.qualifier is not None, geo_precision=r.geo_precision,
+        actors=tuple(sorted(group["actors"])), event=group["event"], when=group["when"],
+        derived_from=place.id if r.qualifier else None,
+        rule=",".join(r.qualifier.rules) if r.qualifier else None, report_id=report.id,
+    )
+
+
+def _mark_context(features: list[Feature]) -> list[Feature]:
+    """Move far-away and vast places to the context layer, so they do not pull the view."""
+    from dataclasses import replace
+    from .resolve import _km
+
+    def area(f):
+        from pyproj import Geod
+
+        if f.geometry.geom_type not in ("Polygon", "MultiPolygon"):
+            return 0.0
+        return abs(Geod(ellps="WGS84").geometry_area_perimeter(f.geometry)[0]) / 1e6
+
+    areas = {f.id: area(f) for f in features}
+    local = [f for f in features if f.place_kind not in ("country", "continent") and areas[f.id] < CONTEXT_AREA_KM2]
+    if not local:
+        local = [f for f in features if areas[f.id] < CONTEXT_AREA_KM2] or features
+    # Focus: the point with the most mentions nearby (a weighted medoid), robust to one far-away place.
+    points = [(_point(f), len(f.mentions)) for f in local]
+    focus = max(points, key=lambda p: sum(w for q, w in points if _km(p[0], q) < FOCUS_RADIUS_KM))[0] if points else None
+    result = []
+    for f in features:
+        far = focus is not None and f.geometry.distance(_shapely_point(focus)) > 0 and _km(_point(f), focus) > FOCUS_RADIUS_KM and not f.geometry.contains(_shapely_point(focus))
+        if areas[f.id] >= CONTEXT_AREA_KM2 or far:
+            f = replace(f, context=True, layer=CONTEXT_LAYER if f.actor is None else f.layer)
+        result.append(f)
+    return result
+
+
+def _point(f: Feature) -> tuple[float, float]:
+    p = f.geometry if f.geometry.geom_type == "Point" else f.geometry.representative_point()
+    return (p.x, p.y)
+
+
+def _shapely_point(xy):
+    from shapely.geometry import Point
+
+    return Point(xy)

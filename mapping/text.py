@@ -1,0 +1,99 @@
+"""Tokens and sentences with exact character offsets.
+
+Everything downstream refers to the report by ``[start, end)`` offsets into
+the text as read, so these helpers never alter the text they scan.
+
+Examples
+--------
+>>> [t.text for t in tokenize("Syria's south, near Al-Qunaytirah.")]
+['Syria', 'south', 'near', 'Al', 'Qunaytirah']
+>>> text = "Mr. Al Shara met Putin. It rained."
+>>> [text[s:e] for s, e in sentence_spans(text)]
+['Mr. Al Shara met Putin.', 'It rained.']
+>>> sentence_spans("")
+[]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Token", "tokenize", "sentence_spans", "sentence_index"]
+
+# Words, with inner apostrophes kept (Mas'ade, Ma‘loula); a trailing possessive
+# ('s, ’s) is left out so that "Syria's" yields the mention "Syria".
+_WORD = re.compile(r"\w+(?:['’‘ʼʻ`]\w+)*", re.UNICODE)
+_POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
+
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof gen lt col maj capt sgt st mt ft jr sr no vs etc inc ltd co corp gov sen rep "
+    "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e".split()
+)
+_SENTENCE_END = re.compile(r"[.!?]+[\"”’')\]]*(?=\s)|\n\s*\n|\n(?=\s*[-*•])")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A word of the report and where it sits: ``text == report[start:end]``."""
+
+    text: str
+    start: int
+    end: int
+
+    @property
+    def is_capitalized(self) -> bool:
+        return self.text[:1].isupper()
+
+
+def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
+    """Split ``text[start:end]`` into word tokens with offsets into ``text``."""
+    tokens = []
+    for match in _WORD.finditer(text, start, len(text) if end is None else end):
+        word, s = match.group(), match.start()
+        possessive = _POSSESSIVE.search(word)
+        if possessive and len(word) > 2:
+            word = word[: possessive.start()]
+        tokens.append(Token(word, s, s + len(word)))
+    return tokens
+
+
+def sentence_spans(text: str, start: int = 0) -> list[tuple[int, int]]:
+    """Sentence boundaries as ``(start, end)`` pairs, whitespace trimmed.
+
+    A full stop after a known abbreviation ("Mr.", "U.S.") or an initial does
+    not end a sentence; blank lines and list bullets always do.
+    """
+    spans: list[tuple[int, int]] = []
+    begin = start
+    for match in _SENTENCE_END.finditer(text, start):
+        stop = match.end()
+        if match.group()[0] == ".":
+            word = re.search(r"([\w.]+)\.$", text[begin : match.start() + 1])
+            if word and (word.group(1).lower() in _ABBREVIATIONS or len(word.group(1)) == 1):
+                continue
+        _append_trimmed(text, begin, stop, spans)
+        begin = stop
+    _append_trimmed(text, begin, len(text), spans)
+    return spans
+
+
+def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))
+
+
+def sentence_index(spans: list[tuple[int, int]], offset: int) -> int:
+    """Index of the sentence containing ``offset`` (or the nearest before it)."""
+    lo, hi = 0, len(spans)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if spans[mid][0] <= offset:
+            lo = mid + 1
+        else:
+            hi = mid
+    return max(lo - 1, 0)
