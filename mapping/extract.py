@@ -173,7 +173,8 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
                 i += 1
                 continue
             n, start, end, key = found
-            reason = _rejection(text, tokens, i, n, s_start, blocked)
+            after_place = bool(mentions) and mentions[-1].end == tokens[i - 1].end if i > 0 else False
+            reason = None if after_place and _joinable(_separator(text, tokens[i - 1], tokens[i])) and not _blocked(start, end, blocked) else _rejection(text, tokens, i, n, s_start, blocked)
             if reason is None and _is_metonymy(text, tokens, i, n):
                 seat = seat_actor(text[start:end]) or _country_actor(gazetteer, index[key])
                 if seat:
@@ -200,6 +201,10 @@ def _country_actor(gazetteer: Gazetteer, ids) -> str | None:
         if a.country and a.country in countries:
             return a.id
     return None
+
+
+def _blocked(start, end, blocked) -> bool:
+    return any(b_start < end and start < b_end for b_start, b_end, _ in blocked)
 
 
 def _rejection(text, tokens, i, n, s_start, blocked) -> str | None:
