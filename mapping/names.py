@@ -13,6 +13,8 @@ True
 ('masade', 'masade')
 >>> name_key("As-Suwayda")
 'suwayda'
+>>> name_key("Tartous") == name_key("Tartus")
+True
 >>> name_key("  ")
 ''
 """
@@ -51,6 +53,8 @@ def name_key(name: str) -> str:
         if hyphen_article:
             raw = raw[hyphen_article.end():]
         words.extend(w for w in _SEPARATORS.split(fold(raw)) if w)
+    # Common transliteration variant: French-style "ou" for Arabic u (Tartous = Tartus).
+    words = [w.replace("ou", "u") for w in words]
     # A lone article ("Al Qunaytirah") is dropped unless it is the whole name.
     kept = [w for w in words if w not in _ARTICLES] if len(words) > 1 else words
     return " ".join(kept)

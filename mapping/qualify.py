@@ -34,7 +34,7 @@ _AREA_WORDS = r"countryside|outskirts|suburbs|environs|vicinity|rural\s+areas|su
 _NEAR_WORDS = r"near|around|outside|close\s+to|nearby|next\s+to|on\s+the\s+edge\s+of"
 
 _QUALIFIER = re.compile(
-    rf"(?:(?P<area>(?:the\s+)?(?:{_AREA_WORDS})\s+of\s+)|(?P<near>\b(?:{_NEAR_WORDS})\s+)|(?P<part>(?:the\s+)?(?P<partdir>{_DIRECTION_WORDS}|centre|center|heart)\s+(?:part\s+)?of\s+))?"
+    rf"(?:(?P<area>(?:the\s+)?(?:(?P<areadir>{_DIRECTION_WORDS})\s+)?(?:{_AREA_WORDS})\s+of\s+)|(?P<near>\b(?:{_NEAR_WORDS})\s+)|(?P<part>(?:the\s+)?(?P<partdir>{_DIRECTION_WORDS}|centre|center|heart)\s+(?:part\s+)?of\s+))?"
     rf"(?P<art>the\s+)?(?P<dir>(?:{_DIRECTION_WORDS}|central|rural)\s+)?$",
     re.IGNORECASE,
 )
@@ -83,7 +83,7 @@ def find_qualifier(text: str, sentence_start: int, mention_start: int) -> Qualif
         rules.append("near")
     part = (m.group("partdir") or "").lower()
     word = (m.group("dir") or "").strip().lower()
-    for w in (part, word):
+    for w in ((m.group("areadir") or "").lower(), part, word):
         if w in DIRECTIONS:
             bearing = float(DIRECTIONS[w])
             rules.append(_compass(bearing))
@@ -101,6 +101,13 @@ def find_qualifier(text: str, sentence_start: int, mention_start: int) -> Qualif
 def _compass(bearing: float) -> str:
     names = ["north", "northeast", "east", "southeast", "south", "southwest", "west", "northwest"]
     return names[int(((bearing % 360) + 22.5) // 45) % 8]
+
+
+def transform(func, geometry):
+    """Apply a pyproj ``Transformer.transform`` (always_xy) to every coordinate of ``geometry``."""
+    import shapely
+
+    return shapely.transform(geometry, func, interleaved=False)
 
 
 def _local_crs(lon: float, lat: float):
@@ -121,7 +128,6 @@ def derive_geometry(geometry, qualifier: Qualifier, *, urban_cores=(), point_rad
     """
     from shapely import affinity
     from shapely.geometry import Point, box
-    from shapely.ops import transform
 
     anchor = geometry.centroid
     forward, back = _local_crs(anchor.x, anchor.y)
