@@ -137,7 +137,8 @@ def _located(text, places) -> list[Resolution]:
     for r in places:
         start = r.phrase[0]
         before = text[max(0, start - 40):start]
-        if _LOCATIVE.search(before) or (located and _ENUMERATION.match(text[located[-1].mention.end:start])):
+        near = r.qualifier is not None and {"near", "offset"} & set(r.qualifier.rules)
+        if near or _LOCATIVE.search(before) or (located and _ENUMERATION.match(text[located[-1].mention.end:start])):
             located.append(r)
     return located
 
