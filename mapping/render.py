@@ -216,7 +216,8 @@ def _panel_html(situation, layers, drawn) -> str:
         layers=[{"name": l.name, "color": l.color if _HEX.match(l.color) else "#555555", "count": len(l.features)} for l in layers],
         kinds=[{"label": KIND_LABELS.get(k, k), "svg": _symbol(k, "#666666", False)["svg"]} for k in kinds],
         events=event_rows,
-        context=[{"name": f.name, "kind": KIND_LABELS.get(f.place_kind, f.place_kind)} for f in situation.features if f.context],
+        context=list({f.name: {"name": f.name, "kind": KIND_LABELS.get(f.place_kind, f.place_kind)}
+                      for f in situation.features if f.context}.values()),
         unresolved=[m.to_dict() for m in situation.unresolved],
     )
 
@@ -263,7 +264,9 @@ def render_folium(situation, m=None, *, tiles: str | None = None, offline: bool 
 
     drawn = [f for f in situation.features if not f.context]
     layers = [l for l in situation.layers if any(not f.context for f in l.features)]
-    focus = unary_union([f.geometry for f in drawn]) if drawn else box(-10, -10, 10, 10)
+    # Fit the view to what the report is about: countries frame it but do not set the zoom.
+    framing = [f.geometry for f in drawn if f.place_kind not in ("country", "continent")] or [f.geometry for f in drawn]
+    focus = unary_union(framing) if framing else box(-10, -10, 10, 10)
     minx, miny, maxx, maxy = focus.bounds
     new_map = m is None
     if new_map:
