@@ -105,6 +105,37 @@ _VERBS = frozenset(
     "considered blamed blames welcomed welcomes vowed vows pledged pledges threatened threatens signed signs "
     "keeps kept".split()
 )
+#: Abbreviations with full stops that news writes for places (AP style for US states).
+_ABBREVIATIONS = {
+    "U.S.": "United States", "U.S.A.": "United States", "U.K.": "United Kingdom", "U.A.E.": "United Arab Emirates",
+    "D.C.": "Washington", "Ala.": "Alabama", "Ariz.": "Arizona", "Ark.": "Arkansas", "Calif.": "California",
+    "Colo.": "Colorado", "Conn.": "Connecticut", "Del.": "Delaware", "Fla.": "Florida", "Ga.": "Georgia",
+    "Ill.": "Illinois", "Ind.": "Indiana", "Kan.": "Kansas", "Kans.": "Kansas", "Ky.": "Kentucky", "La.": "Louisiana",
+    "Md.": "Maryland", "Mass.": "Massachusetts", "Mich.": "Michigan", "Minn.": "Minnesota", "Miss.": "Mississippi",
+    "Mo.": "Missouri", "Mont.": "Montana", "Neb.": "Nebraska", "Nebr.": "Nebraska", "Nev.": "Nevada",
+    "N.H.": "New Hampshire", "N.J.": "New Jersey", "N.M.": "New Mexico", "N.Y.": "New York", "N.C.": "North Carolina",
+    "N.D.": "North Dakota", "Okla.": "Oklahoma", "Ore.": "Oregon", "Pa.": "Pennsylvania", "R.I.": "Rhode Island",
+    "S.C.": "South Carolina", "S.D.": "South Dakota", "Tenn.": "Tennessee", "Tex.": "Texas", "Vt.": "Vermont",
+    "Va.": "Virginia", "Wash.": "Washington", "W.Va.": "West Virginia", "W. Va.": "West Virginia", "Wis.": "Wisconsin",
+    "Wisc.": "Wisconsin", "Wyo.": "Wyoming",
+}
+_ABBREVIATION = re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in sorted(_ABBREVIATIONS, key=len, reverse=True)) + r")")
+_ABBREVIATION_CUE = {"D.C.": "city", "U.S.": None, "U.S.A.": None, "U.K.": None, "U.A.E.": None}
+# "Wash." and "Mass." are also words; only after a comma ("Seattle, Wash.") do they name a state.
+_AFTER_COMMA_ONLY = frozenset({"Wash.", "Mass.", "Ind.", "Miss.", "Del.", "Mo.", "Ore.", "La.", "Ga.", "Va.", "Kan.", "Ill.", "Md.", "Pa.", "Tex."})
+
+_AUXILIARIES = frozenset("is was are were has had have will would could should must may might can".split())
+_ADVERBS = frozenset("not also now still already reportedly reportedly apparently clearly never long".split())
+_ATTITUDES = frozenset(
+    "keen ready willing expected trying seeking determined going concerned prepared poised set likely unlikely "
+    "reluctant eager committed opposed pushing pressing hoping planning considering insisting demanding calling "
+    "threatening refusing believed thought said accused blamed".split()
+)
+_AGENT_BASE_VERBS = frozenset(
+    "say insist demand respond retaliate send strike attack condemn deny reject accept agree sign seek want "
+    "push press consider decide announce warn urge resume continue support back oppose refuse allow approve "
+    "veto act intervene negotiate join withdraw deploy launch".split()
+)
 _ARTICLE_WORDS = frozenset({"as", "at", "an", "ad", "ar", "ash", "ath", "adh", "ud", "ul"})
 
 _CUE_AFTER = re.compile(
@@ -150,20 +181,30 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
     text = report.text
     spans = sentence_spans(text, report.body_start)
     blocked = [(m.start(), m.end(), m.group()) for m in _not_places().finditer(text, report.body_start)]
+    actor_mentions: list[ActorMention] = find_actor_mentions(text, report.body_start)
+    # Organisations and armed groups ("Hamas", "UNDOF") are not places, whatever GeoNames holds.
+    blocked += [(a.start, a.end, a.text) for a in actor_mentions
+                if a.role in ("name", "organisation") and actors()[a.actor].kind != "state"]
+    people = _person_names(text, report.body_start)
     max_words = gazetteer.max_key_words
     lowercase_starts = gazetteer.lowercase_first_words
 
     mentions: list[Mention] = []
     rejected: list[tuple[str, int, int, str]] = []
-    actor_mentions: list[ActorMention] = find_actor_mentions(text, report.body_start)
 
     for si, (s_start, s_end) in enumerate(spans):
         tokens = tokenize(text, s_start, s_end)
         sentence = text[s_start:s_end]
+        abbreviated = _abbreviations(text, s_start, s_end, blocked, gazetteer)
+        for start, end, key, candidates, cue in abbreviated:
+            mentions.append(Mention(text[start:end], start, end, sentence, s_start, si, key, candidates, cue))
         i = 0
         while i < len(tokens):
             first = tokens[i]
             if not first.is_capitalized and first.text.lower() not in lowercase_starts:
+                i += 1
+                continue
+            if any(a <= first.start < b for a, b, *_ in abbreviated):
                 i += 1
                 continue
             found = None
@@ -180,7 +221,7 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
                     continue
                 if not first.is_capitalized and not gazetteer.matches_lowercase(key):
                     continue
-                if not gazetteer.is_curated(candidates[0]) and not _world_name_ok(text, tokens, i, n, key, s_start):
+                if not gazetteer.is_curated(candidates[0]) and not _world_name_ok(text, tokens, i, n, key, s_start, people):
                     continue
                 found = (n, start, end, key, candidates)
                 break
@@ -221,11 +262,25 @@ def _common_words() -> frozenset[str]:
     return frozenset(l for l in lines if l and not l.startswith("#"))
 
 
-def _world_name_ok(text, tokens, i, n, key, s_start) -> bool:
+_CALENDAR = frozenset(
+    "january february march april may june july august september october november december jan feb mar apr jun "
+    "jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu "
+    "thur thurs fri sat sun".split()
+)
+_CONTRACTION = re.compile(r"['’](?:ve|ll|re|d|m|t)$", re.IGNORECASE)
+
+
+def _world_name_ok(text, tokens, i, n, key, s_start, people=frozenset()) -> bool:
     """Stricter checks for names known only to the world gazetteer (no curated record)."""
     window = tokens[i:i + n]
     if len(key.replace(" ", "")) < 3:
         return False
+    if n == 1:
+        word = window[0].text
+        if (word.isupper() and len(word) > 1) or word.lower() in _CALENDAR or word.rstrip(".") in _TITLES:
+            return False  # acronyms (HIV, CDC), months, titles
+        if _CONTRACTION.search(word) or _is_demonym(word) or word in people:
+            return False  # "I've", "Canadian", a surname met earlier in a person's name
     if any(not t.is_capitalized and t.text.lower() not in _CONNECTORS for t in window):
         return False
     if window[-1].text.lower() in _CONNECTORS:
@@ -244,6 +299,38 @@ def _country_actor(gazetteer: Gazetteer, ids) -> str | None:
         if a.country and a.country in countries:
             return a.id
     return None
+
+
+_PERSON = re.compile(
+    r"\b(?:(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Col|Lt|Sgt|Capt|Det|Officer|Deputy|Sheriff|Judge|President|Minister|"
+    r"Mayor|Coach|Chief|Prof|Rev|Father)\.?\s+(?:[A-Z]\.\s+)?((?:[A-Z][a-z]+\s+){0,2}[A-Z][\w'’-]+)"
+    r"|([A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][\w'’-]+)(?=,?\s+(?:said|says|told|added|explained|wrote|who|\d{1,3},)))"
+)
+
+
+def _person_names(text: str, start: int) -> frozenset[str]:
+    """Surnames of people the report names ("Sheriff Bob Jones", "Tom Moore said"), for later "Jones"."""
+    names = set()
+    for m in _PERSON.finditer(text, start):
+        full = m.group(1) or m.group(2)
+        names.add(full.split()[-1])
+    return frozenset(names)
+
+
+def _abbreviations(text, s_start, s_end, blocked, gazetteer):
+    found = []
+    for m in _ABBREVIATION.finditer(text, s_start, s_end):
+        abbreviation = m.group(1)
+        if abbreviation in _AFTER_COMMA_ONLY and not re.search(r"[A-Z][\w.]*,\s*$", text[max(s_start, m.start() - 40):m.start()]):
+            continue
+        if _blocked(m.start(), m.end(), blocked):
+            continue
+        key = name_key(_ABBREVIATIONS[abbreviation])
+        candidates = gazetteer.candidates(key)
+        if candidates:
+            # A sentence-final abbreviation's full stop also ends the sentence; the mention keeps it.
+            found.append((m.start(), m.end(), key, candidates, _ABBREVIATION_CUE.get(abbreviation, "state")))
+    return found
 
 
 def _blocked(start, end, blocked) -> bool:
@@ -292,6 +379,18 @@ def _is_metonymy(text, tokens, i, n) -> bool:
         return False
     if i > 0 and tokens[i - 1].text.lower() in _PREPOSITIONS:
         return False
+    if nxt.text in _AUXILIARIES:
+        # "Moscow is keen", "Damascus has condemned", "Ankara will send": an agent.
+        # "Paris is beautiful", "Aleppo was shelled": the place itself.
+        rest = [t.text.lower() for t in tokens[i + n + 1:i + n + 4] if t.text.lower() not in _ADVERBS][:1]
+        if not rest:
+            return False
+        word = rest[0]
+        if nxt.text in ("has", "had", "have"):
+            return word in _VERBS or word in _ATTITUDES
+        if nxt.text in ("is", "was", "are", "were"):
+            return word in _ATTITUDES
+        return word in _AGENT_BASE_VERBS or word in _VERBS
     return True
 
 

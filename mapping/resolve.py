@@ -23,7 +23,7 @@ from .qualify import Qualifier, derive_geometry, find_qualifier
 __all__ = ["Resolution", "resolve"]
 
 _CUE_KINDS = {
-    "province": {"admin_area"}, "governorate": {"admin_area"}, "district": {"admin_area"},
+    "province": {"admin_area"}, "governorate": {"admin_area"}, "state": {"admin_area"}, "district": {"admin_area"},
     "subdistrict": {"admin_area"}, "region": {"region", "admin_area"}, "countryside": {"admin_area", "region"},
     "city": {"city"}, "town": {"town", "city"}, "village": {"village", "town"},
     "air base": {"airbase"}, "airport": {"airbase"}, "naval base": {"naval_base"},
