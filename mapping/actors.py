@@ -53,15 +53,34 @@ class ActorMention:
     role: str
 
 
+_NEUTRAL_COLORS = ("#7d6b91", "#5b7f95", "#8a7a5c", "#6f8f72", "#946b6b", "#6b7f94", "#85708a", "#7a8a6b")
+
+
 @cache
 def actors() -> dict[str, Actor]:
-    """The actor registry shipped with the package, by id."""
-    data = json.loads((resources.files("mapping") / "data" / "actors.json").read_text(encoding="utf-8"))
-    return {
+    """The actor registry shipped with the package, by id.
+
+    Curated actors (``data/actors.json``) come first; every other country is an
+    actor too, named by its demonyms (``data/country_info.json``), in a neutral colour.
+    """
+    root = resources.files("mapping") / "data"
+    data = json.loads((root / "actors.json").read_text(encoding="utf-8"))
+    registry = {
         a["id"]: Actor(a["id"], a["name"], a["kind"], a["color"], a.get("country"), tuple(a["names"]),
                        tuple(a["demonyms"]), tuple(a["seats"]), tuple(a["organisations"]))
         for a in data["actors"]
     }
+    covered = {a.country for a in registry.values() if a.country}
+    taken = {w for a in registry.values() for w in (*a.names, *a.demonyms, *a.organisations)}
+    countries = json.loads((root / "country_info.json").read_text(encoding="utf-8"))["countries"]
+    for i, (iso, info) in enumerate(sorted(countries.items())):
+        if iso in covered or not info.get("name"):
+            continue
+        actor_id = "country-" + iso.lower()
+        demonyms = tuple(d for d in info["demonyms"] if d not in taken)
+        registry[actor_id] = Actor(actor_id, info["name"], "state", _NEUTRAL_COLORS[i % len(_NEUTRAL_COLORS)], iso,
+                                   (), demonyms, (), ())
+    return registry
 
 
 def actor(actor_id: str | None) -> Actor | None:

