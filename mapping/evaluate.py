@@ -88,7 +88,7 @@ def predict(text: str, gazetteer) -> list[dict]:
 
     report = Report(text)
     places = []
-    for r in resolve(extract(report, gazetteer), gazetteer):
+    for r in resolve(extract(report, gazetteer), gazetteer, derive=False):
         if r.resolved:
             lon, lat = r.place.point
             places.append({"start": r.mention.start, "end": r.mention.end, "text": r.mention.text,

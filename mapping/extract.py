@@ -20,7 +20,7 @@ from importlib import resources
 
 from .actors import ActorMention, find_actor_mentions, seat_actor, actors
 from .gazetteer import Gazetteer
-from .names import name_key
+from .names import join_keys, name_key, word_keys
 from .report import Report
 from .text import Token, sentence_index, sentence_spans, tokenize
 
@@ -208,14 +208,20 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
                 i += 1
                 continue
             found = None
-            for n in range(min(max_words, len(tokens) - i), 0, -1):
+            # The longest run of words joined by a space or hyphen, within the longest indexed name.
+            # Only as far as some indexed name starting with these words goes on.
+            reach, parts = 1, list(word_keys(first.text))
+            while (reach < max_words and i + reach < len(tokens)
+                   and _joinable(text[tokens[i + reach - 1].end:tokens[i + reach].start])
+                   and (gazetteer.extends(join_keys(parts)) or (reach == 1 and first.text.lower() in _ARTICLE_WORDS | {"al", "el"}))):
+                parts += word_keys(tokens[i + reach].text)
+                reach += 1
+            for n in range(reach, 0, -1):
                 window = tokens[i:i + n]
-                if any(not _joinable(_separator(text, a, b)) for a, b in zip(window, window[1:])):
-                    continue
                 if n > 1 and window[0].text.lower() in _ARTICLE_WORDS and _separator(text, window[0], window[1]) == " ":
                     continue
                 start, end = window[0].start, window[-1].end
-                key = name_key(text[start:end])
+                key = join_keys([part for t in window for part in word_keys(t.text)])
                 candidates = gazetteer.candidates(key)
                 if not candidates:
                     continue

@@ -236,6 +236,9 @@ class Gazetteer:
         self.lowercase_first_words = frozenset(
             name.split()[0].lower() for p in self._by_id.values() for name in p.names if name[:1].islower())
         self._max_key_words = max((k.count(" ") + 1 for k in self._index), default=1)
+        from .world import key_prefixes
+
+        self._prefixes = key_prefixes(self._index) | (self.world.prefixes if self.world is not None else frozenset())
         if self.world is not None:
             from .world import _MAX_WORDS
 
@@ -246,6 +249,11 @@ class Gazetteer:
         if self._index is None:
             self._build_index()
         return self._index
+
+    def extends(self, key: str) -> bool:
+        """Whether some indexed name starts with the words of ``key`` and goes on."""
+        self.index  # noqa: B018  (builds the index)
+        return key in self._prefixes
 
     @property
     def max_key_words(self) -> int:

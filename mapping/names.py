@@ -25,7 +25,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["name_key", "fold"]
+__all__ = ["name_key", "fold", "word_keys", "join_keys"]
 
 _APOSTROPHES = dict.fromkeys(map(ord, "'’‘ʼʻʿʾ`´ʹ"), None)
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—_/.,]+")
@@ -39,22 +39,34 @@ _FOLD_EXTRA = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł"
 
 def fold(text: str) -> str:
     """Lower-case ``text`` and strip diacritics and apostrophes (length may change)."""
+    if text.isascii():
+        return text.lower().translate(_APOSTROPHES)
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD_EXTRA))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.translate(_APOSTROPHES)
 
 
+@lru_cache(maxsize=262144)
+def word_keys(word: str) -> tuple[str, ...]:
+    """The key parts of one written word (a word may split: "Deir-ez-Zor")."""
+    # Common transliteration variant: French-style "ou" for Arabic u (Tartous = Tartus).
+    return tuple(w.replace("ou", "u") for w in _SEPARATORS.split(fold(word)) if w)
+
+
+def join_keys(parts) -> str:
+    """Join key parts; a lone article ("Al Qunaytirah") is dropped unless it is the whole name."""
+    if len(parts) > 1:
+        parts = [w for w in parts if w not in _ARTICLES] or parts
+    return " ".join(parts)
+
+
 @lru_cache(maxsize=65536)
 def name_key(name: str) -> str:
     """The lookup key of a place name (see module docstring)."""
-    words = []
+    parts: list[str] = []
     for raw in name.split():
         hyphen_article = _HYPHEN_ARTICLE.match(raw)
         if hyphen_article:
             raw = raw[hyphen_article.end():]
-        words.extend(w for w in _SEPARATORS.split(fold(raw)) if w)
-    # Common transliteration variant: French-style "ou" for Arabic u (Tartous = Tartus).
-    words = [w.replace("ou", "u") for w in words]
-    # A lone article ("Al Qunaytirah") is dropped unless it is the whole name.
-    kept = [w for w in words if w not in _ARTICLES] if len(words) > 1 else words
-    return " ".join(kept)
+        parts.extend(word_keys(raw))
+    return join_keys(parts)

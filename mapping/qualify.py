@@ -19,6 +19,7 @@ True
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 __all__ = ["Qualifier", "find_qualifier", "derive_geometry", "DIRECTIONS"]
@@ -42,6 +43,8 @@ _DISTANCE = re.compile(
     rf"(?P<n>\d+(?:[.,]\d+)?)\s*(?P<unit>km|kilometres|kilometers|miles|mi|metres|meters|m)\s+(?:\([^()]{{0,30}}\)\s*)?(?P<dir>{_DIRECTION_WORDS})?\s*(?:of|from)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+_LAST_WORDS = frozenset({"of", "the", "from", "near", "around", "outside", "to", "nearby", "central", "rural", "centre",
+                         "center", "heart", *DIRECTIONS})
 _UNIT_M = {"km": 1000, "kilometres": 1000, "kilometers": 1000, "miles": 1609.344, "mi": 1609.344,
            "metres": 1, "meters": 1, "m": 1}
 
@@ -66,6 +69,9 @@ def find_qualifier(text: str, sentence_start: int, mention_start: int) -> Qualif
     """The qualifier that ends right before ``mention_start``, if any."""
     window_start = max(sentence_start, mention_start - 80)
     left = text[window_start:mention_start]
+    last = left.rstrip().rsplit(None, 1)[-1].lower() if left.strip() else ""
+    if last not in _LAST_WORDS:
+        return None  # every qualifier ends with one of these words: skip the costly patterns
     distance = _DISTANCE.search(left)
     if distance:
         n = float(distance.group("n").replace(",", "."))
@@ -110,6 +116,7 @@ def transform(func, geometry):
     return shapely.transform(geometry, func, interleaved=False)
 
 
+@lru_cache(maxsize=512)
 def _local_crs(lon: float, lat: float):
     from pyproj import CRS, Transformer
 
@@ -130,8 +137,11 @@ def derive_geometry(geometry, qualifier: Qualifier, *, urban_cores=(), point_rad
     from shapely.geometry import Point, box
 
     anchor = geometry.centroid
-    forward, back = _local_crs(anchor.x, anchor.y)
-    shape_m = transform(forward.transform, geometry)
+    # Centres rounded to ~1 km: one projection serves every qualifier of a place.
+    forward, back = _local_crs(round(anchor.x, 2), round(anchor.y, 2))
+    import shapely
+
+    shape_m = shapely.make_valid(transform(forward.transform, geometry))
     if "offset" in qualifier.rules:
         from pyproj import Geod
 

@@ -61,14 +61,15 @@ class Resolution:
         return (self.qualifier.start if self.qualifier else self.mention.start, self.mention.end)
 
 
-def resolve(extraction: Extraction, gazetteer: Gazetteer) -> tuple[Resolution, ...]:
+def resolve(extraction: Extraction, gazetteer: Gazetteer, *, derive: bool = True) -> tuple[Resolution, ...]:
     """Resolve every mention of ``extraction`` against ``gazetteer``.
 
     Two passes: the first picks each mention's likeliest place from priors
     alone; those picks (weighted by how sure they are) and the actors named
     become the report's context (countries, US states, anchor points); the
     second pass scores every candidate again with that context, leaving out
-    the mention's own vote.
+    the mention's own vote. ``derive=False`` skips computing derived areas
+    (qualifiers are still found), for callers that only need the places.
     """
     from .actors import actor as get_actor
 
@@ -114,7 +115,7 @@ def resolve(extraction: Extraction, gazetteer: Gazetteer) -> tuple[Resolution, .
         method = "+".join(["alias" if name_key(place.name) != m.key else "name", *how])
         qualifier = find_qualifier(text, m.sentence_start, m.start)
         geometry, precision = place.geometry, _base_precision(place)
-        if qualifier:
+        if qualifier and derive:
             cores = _urban_cores(place, gazetteer, m) if "countryside" in qualifier.rules else ()
             try:
                 geometry = derive_geometry(place.geometry, qualifier, urban_cores=cores)

@@ -24,7 +24,6 @@ __all__ = ["Token", "tokenize", "sentence_spans", "sentence_index"]
 # Words, with inner apostrophes kept (Mas'ade, Ma‘loula); a trailing possessive
 # ('s, ’s) is left out so that "Syria's" yields the mention "Syria".
 _WORD = re.compile(r"\w+(?:['’‘ʼʻ`]\w+)*", re.UNICODE)
-_POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof gen lt col maj capt sgt st mt ft jr sr no vs etc inc ltd co corp gov sen rep "
@@ -51,9 +50,8 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     tokens = []
     for match in _WORD.finditer(text, start, len(text) if end is None else end):
         word, s = match.group(), match.start()
-        possessive = _POSSESSIVE.search(word)
-        if possessive and len(word) > 2:
-            word = word[: possessive.start()]
+        if len(word) > 2 and word[-1] in "sS" and word[-2] in "'’":
+            word = word[:-2]
         tokens.append(Token(word, s, s + len(word)))
     return tokens
 
@@ -78,11 +76,25 @@ def sentence_spans(text: str, start: int = 0) -> list[tuple[int, int]]:
     return spans
 
 
+#: A "sentence" longer than this (a run of text without a full stop, such as a
+#: list pasted on one line) is split at whitespace, so that the sentence each
+#: mention quotes, and the work done per sentence, stay bounded.
+MAX_SENTENCE_CHARS = 2000
+
+
 def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
+    while end - start > MAX_SENTENCE_CHARS:
+        limit = start + MAX_SENTENCE_CHARS
+        cut = max(text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, limit), text.rfind("\n", start + MAX_SENTENCE_CHARS // 2, limit))
+        cut = cut if cut > start else limit
+        _append_trimmed(text, start, cut, spans)
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
     if end > start:
         spans.append((start, end))
 

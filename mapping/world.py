@@ -25,7 +25,7 @@ from .names import name_key
 
 __all__ = ["WorldIndex", "world_index", "cache_dir", "build_world_index", "INDEX_VERSION"]
 
-INDEX_VERSION = 5
+INDEX_VERSION = 6
 _LATIN = re.compile(r"^[A-Za-z\u00C0-\u024F\u1E00-\u1EFF'’‘ʿʾ`.\- ]+$")
 #: Alternate names of small places are mostly noise (other languages' spellings of a hamlet).
 ALIAS_MIN_POPULATION = 15_000
@@ -58,6 +58,11 @@ class WorldIndex:
     kind: list
     source: str
     keys: dict
+    prefixes: frozenset = frozenset()
+
+    def __post_init__(self):
+        if not self.prefixes:
+            self.prefixes = key_prefixes(self.keys)
 
     def __len__(self):
         return len(self.geonameid)
@@ -87,6 +92,16 @@ class WorldIndex:
             mine.update(remap[j] for j in (hit if isinstance(hit, tuple) else (hit,)))
             keys[key] = tuple(sorted(mine)) if len(mine) > 1 else next(iter(mine))
         return WorldIndex(**rows, source=self.source + " + " + other.source, keys=keys)
+
+
+def key_prefixes(keys) -> frozenset:
+    """Every proper word-prefix of the multi-word keys ("new", "new york" for "new york mills")."""
+    prefixes = set()
+    for key in keys:
+        words = key.split(" ")
+        for n in range(1, len(words)):
+            prefixes.add(" ".join(words[:n]))
+    return frozenset(prefixes)
 
 
 def _kind_for_population(population: int) -> str:
