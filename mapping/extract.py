@@ -92,6 +92,10 @@ _ALLOWED_AFTER = frozenset(
     "Strait Sea Gulf Bay Coast Island Islands Desert Plain Plains Basin Camp Crossing Airport Port Border Area "
     "Countryside State Oblast Krai Canton Prefecture Municipality Township Borough".split()
 )
+_FEATURES = frozenset(
+    "Basin Valley River Mountains Mountain Range Hills Sea Gulf Bay Desert Plain Plains Lake Island Islands "
+    "Strait Coast Peninsula Dam Canal Forest Park".split()
+)
 _PREPOSITIONS = frozenset(
     "in at on to from near into onto across around outside inside between along throughout within towards toward "
     "over under via through of by for against off beyond past reach reached".split()
@@ -186,7 +190,6 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
     blocked += [(a.start, a.end, a.text) for a in actor_mentions
                 if a.role in ("name", "organisation") and actors()[a.actor].kind != "state"]
     people = _person_names(text, report.body_start, gazetteer)
-    max_words = gazetteer.max_key_words
     lowercase_starts = gazetteer.lowercase_first_words
 
     mentions: list[Mention] = []
@@ -207,34 +210,31 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
             if any(a <= first.start < b for a, b, *_ in abbreviated):
                 i += 1
                 continue
-            found = None
-            # The longest run of words joined by a space or hyphen, within the longest indexed name.
-            # Only as far as some indexed name starting with these words goes on.
-            reach, parts = 1, list(word_keys(first.text))
-            while (reach < max_words and i + reach < len(tokens)
-                   and _joinable(text[tokens[i + reach - 1].end:tokens[i + reach].start])
-                   and (gazetteer.extends(join_keys(parts)) or (reach == 1 and first.text.lower() in _ARTICLE_WORDS | {"al", "el"}))):
-                parts += word_keys(tokens[i + reach].text)
-                reach += 1
-            for n in range(reach, 0, -1):
-                window = tokens[i:i + n]
-                if n > 1 and window[0].text.lower() in _ARTICLE_WORDS and _separator(text, window[0], window[1]) == " ":
-                    continue
-                start, end = window[0].start, window[-1].end
-                key = join_keys([part for t in window for part in word_keys(t.text)])
-                candidates = gazetteer.candidates(key)
-                if not candidates:
-                    continue
-                if not first.is_capitalized and not gazetteer.matches_lowercase(key):
-                    continue
-                if not gazetteer.is_curated(candidates[0]) and not _world_name_ok(text, tokens, i, n, key, s_start, people):
-                    continue
-                found = (n, start, end, key, candidates)
-                break
+            found = _longest_match(text, tokens, i, gazetteer, people)
+            if found and first.text.lower() == "the" and i + 1 < len(tokens):
+                # "The Golan Heights": a name without the article that reaches as far or farther wins.
+                inner = _longest_match(text, tokens, i + 1, gazetteer, people)
+                if inner and inner[2] >= found[2]:
+                    i, found = i + 1, inner
             if not found:
                 i += 1
                 continue
             n, start, end, key, candidates = found
+            feature_before = _feature_before(text, tokens, i)
+            if feature_before is not None:
+                # "Lake Tiberias", "Gulf of Aden": the water or mountain, not the town.
+                mentions.append(Mention(text[feature_before:end], feature_before, end, sentence, s_start, si,
+                                        name_key(text[feature_before:end]), (), "feature"))
+                i += n
+                continue
+            if i + n < len(tokens) and tokens[i + n].text in _FEATURES and text[end:tokens[i + n].start] == " ":
+                # "Yarmouk Basin", "Orontes Valley": a natural feature named after the place, not the
+                # place; unless the gazetteer holds the whole name, it stays an unresolved mention.
+                feature = tokens[i + n]
+                mentions.append(Mention(text[start:feature.end], start, feature.end, sentence, s_start, si,
+                                        name_key(text[start:feature.end]), (), feature.text.lower()))
+                i += n + 1
+                continue
             after_place = bool(mentions) and mentions[-1].end == tokens[i - 1].end if i > 0 else False
             reason = None if after_place and _joinable(_separator(text, tokens[i - 1], tokens[i])) and not _blocked(start, end, blocked) else _rejection(text, tokens, i, n, s_start, blocked)
             if reason is None and _is_metonymy(text, tokens, i, n):
@@ -336,6 +336,45 @@ def _person_names(text: str, start: int, gazetteer: Gazetteer) -> frozenset[str]
             continue
         names.add(last)
     return frozenset(names)
+
+
+def _longest_match(text, tokens, i, gazetteer, people):
+    """The longest gazetteer name starting at token ``i``: (n, start, end, key, candidates) or None."""
+    first = tokens[i]
+    max_words = gazetteer.max_key_words
+    # Only as far as the words stay joined by a space or hyphen and some indexed name goes on.
+    reach, parts = 1, list(word_keys(first.text))
+    while (reach < max_words and i + reach < len(tokens)
+           and _joinable(text[tokens[i + reach - 1].end:tokens[i + reach].start])
+           and (gazetteer.extends(join_keys(parts)) or (reach == 1 and first.text.lower() in _ARTICLE_WORDS | {"al", "el"}))):
+        parts += word_keys(tokens[i + reach].text)
+        reach += 1
+    for n in range(reach, 0, -1):
+        window = tokens[i:i + n]
+        if n > 1 and window[0].text.lower() in _ARTICLE_WORDS and _separator(text, window[0], window[1]) == " ":
+            continue
+        start, end = window[0].start, window[-1].end
+        key = join_keys([part for t in window for part in word_keys(t.text)])
+        candidates = gazetteer.candidates(key)
+        if not candidates:
+            continue
+        if not first.is_capitalized and not gazetteer.matches_lowercase(key):
+            continue
+        if not gazetteer.is_curated(candidates[0]) and not _world_name_ok(text, tokens, i, n, key, tokens[0].start, people):
+            continue
+        return (n, start, end, key, candidates)
+    return None
+
+
+_FEATURE_BEFORE = re.compile(r"\b(?:(?:Lake|Mount|Mt\.?|Cape|Isle|Lac|Wadi)\s+|(?:Gulf|Bay|Sea|Strait|Straits|Lake|Isle|Sea)\s+of\s+(?:the\s+)?)$")
+
+
+def _feature_before(text, tokens, i) -> int | None:
+    """Start of "Lake ", "Gulf of " right before token ``i``, when the gazetteer did not match the whole name."""
+    if i == 0:
+        return None
+    m = _FEATURE_BEFORE.search(text, max(0, tokens[i].start - 20), tokens[i].start)
+    return m.start() if m else None
 
 
 def _abbreviations(text, s_start, s_end, blocked, gazetteer):

@@ -103,9 +103,19 @@ def resolve(extraction: Extraction, gazetteer: Gazetteer, *, derive: bool = True
         context.withdraw(own)
         scored = sorted(((_score(p, m, context), p.id) for p in candidates[m.start]),
                         key=lambda sc: (-sc[0][0], -(gazetteer[sc[1]].population or 0), sc[1]))
+        kept = [sc for sc in scored if not _stray(gazetteer[sc[1]], context)]
+        stray = not kept
+        scored = kept or scored
         context.restore(own)
         (best_score, how), best_id = scored[0]
         place = gazetteer[best_id]
+        if stray:
+            # A hamlet on another continent is a worse answer than none: say so, keep the candidates.
+            results.append(Resolution(m, None, 0.0, "unresolved:only-distant-candidates",
+                                      tuple((c, round(sc[0], 3)) for sc, c in scored[:6]),
+                                      reason=f"the only {m.text!r} known is {place.name} ({place.country}), far from "
+                                             "the other places in the report"))
+            continue
         if len(scored) == 1:
             confidence = 0.95
         else:
@@ -139,6 +149,19 @@ def _base_precision(place: Place) -> str:
     if place.kind in AREA_KINDS:
         return "part"
     return "site"
+
+
+#: A small world-index place this far from every other place of the report, in a country
+#: the report does not otherwise name, is taken for a wrong match.
+STRAY_KM = 1500.0
+
+
+def _stray(place: Place, context: "_Context") -> bool:
+    if place.pack != "geonames" or place.kind not in SETTLEMENT_KINDS or (place.population or 0) >= 100_000:
+        return False
+    if not context.anchors or context.countries.get(place.country, 0.0) > 0.45:
+        return False
+    return min(_km(place.point, a) for a in context.anchors) > STRAY_KM
 
 
 class _Context:
@@ -207,8 +230,10 @@ def _score(place: Place, mention: Mention, context: _Context) -> tuple[float, li
             how.append("near-other-places")
     if place.kind == "continent":
         score += 1.5  # a bare "Africa" is the continent, not a village called Africa
-    elif place.kind == "country" or (place.kind == "admin_area" and place.pack == "geonames"):
-        score += 1.0  # countries and states over towns of the same name
+    elif place.kind == "country" or (place.kind == "admin_area" and name_key(place.name) == mention.key):
+        score += 1.0  # countries and states ("California") over towns of the same name
+    elif place.kind in ("region", "zone") and place.pack != "geonames":
+        score += 1.0  # curated regions ("the Middle East") over villages that borrowed the name
     if place.pack != "geonames":
         score += 0.5  # curated records over the world index
     elif name_key(place.name) != mention.key:
