@@ -2,6 +2,8 @@
 
 Exit codes: 0 success, 1 user error (bad input, unknown format, bad pack),
 2 usage error (argparse). Errors are one line on stderr, never a traceback.
+Each subcommand added since ``export`` is one ``_add_<name>(sub, common)``
+parser function and one handler set with ``set_defaults(handler=...)``.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ import argparse
 import json
 import sys
 import time
+import warnings
 from pathlib import Path
 
-from .errors import MappingError
+from .errors import MappingError, MappingWarning
 
 __all__ = ["main"]
 
@@ -21,6 +24,9 @@ EXAMPLES = """examples:
   cat report.txt | situation-map map - --published 2025-11-18 -o map.html
   situation-map places report.txt            # a table of the places found
   situation-map places report.txt --json     # the same as JSON
+  situation-map map a.txt b.txt -o both.html # several reports merged into one map
+  situation-map export report.txt -o situation.gpkg   # or .kml, .csv, .geojson
+  situation-map export report.txt -o - --format kml   # to standard output
 """
 
 
@@ -32,7 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(p):
-        p.add_argument("report", help="report text file (UTF-8), or '-' for standard input")
+        p.add_argument("reports", nargs="+", metavar="REPORT",
+                       help="report text file (UTF-8 or HTML), or '-' for standard input; several are merged")
         p.add_argument("--title", help="title shown on the map (default: the file name)")
         p.add_argument("--source", help="publisher or outlet of the report")
         p.add_argument("--url", help="link to the report")
@@ -40,6 +47,16 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--gazetteer", action="append", default=[], metavar="PACK.geojson",
                        help="an extra gazetteer pack (repeatable)")
         p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+        p.add_argument("-v", "--verbose", action="count", default=0,
+                       help="say more: each report, its timings and unresolved mentions")
+        p.add_argument("--errors", choices=("strict", "replace"), default="strict",
+                       help="invalid UTF-8: fail (strict, the default) or replace each bad sequence with U+FFFD "
+                            "and warn (replace)")
+        p.add_argument("--markup", choices=("auto", "text", "html"), default="auto",
+                       help="read reports as plain text or HTML (auto: HTML for .html/.htm files and "
+                            "text that starts like an HTML document)")
+        p.add_argument("--max-chars", type=_count, default=None, metavar="N",
+                       help="refuse a report longer than N characters (default 1,000,000; 0: no limit)")
 
     m = sub.add_parser("map", help="map a report to HTML and/or GeoJSON", epilog=EXAMPLES,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -54,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("places", help="list the place mentions and how each was resolved")
     common(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _add_export(sub, common)
 
     g = sub.add_parser("gazetteer", help="search the gazetteer, import GeoNames dumps, rebuild the index")
     gsub = g.add_subparsers(dest="gazetteer_command", required=True, metavar="ACTION")
@@ -85,7 +103,10 @@ def main(argv=None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return _run(args)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", MappingWarning)
+            warnings.showwarning = lambda message, category, *_a, **_k: _warn(args, message, category)
+            return getattr(args, "handler", _run)(args)
     except MappingError as err:
         print(f"situation-map: error: {err}", file=sys.stderr)
         return 1
@@ -101,11 +122,8 @@ def _run(args) -> int:
         return _gazetteer(args)
     if args.command == "eval":
         return _eval(args)
-    from .pipeline import map_file
-
     started = time.perf_counter()
-    situation = map_file(args.report, title=args.title, source=args.source, url=args.url,
-                         published=args.published, packs=args.gazetteer)
+    situation = _situation(args)
     if args.command == "places":
         return _places(situation, args)
     if not args.output and not args.geojson and not args.png:
@@ -211,3 +229,83 @@ def _eval(args) -> int:
               f"{r['acc161']:>7.3f} {r['median_km']:>7.1f}k {r['mean_km']:>7.1f}k {r['docs_per_s']:>7.1f}")
     print("P/R/F1: exact spans; ~: overlapping spans; acc161, median, mean: distance to gold on matched places (km)")
     return 0
+
+
+# -- export, and what map/places/export share ------------------------------------
+
+def _add_export(sub, common) -> None:
+    from .export import EXPORTERS, SUFFIXES
+
+    listing = "\n".join(f"  {e.name:<8} {', '.join(e.suffixes):<17} {e.description}" for e in EXPORTERS.values())
+    x = sub.add_parser(
+        "export", help="write the features as GeoJSON, GeoPackage, KML or CSV (by the output's suffix)",
+        epilog=f"formats:\n{listing}\n\nexamples:\n  situation-map export report.txt -o situation.gpkg\n"
+               "  situation-map export a.txt b.txt -o both.kml      # several reports merged\n"
+               "  situation-map export report.txt -o - --format csv > places.csv",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    common(x)
+    x.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help=f"output file ({', '.join(sorted(SUFFIXES))}), or '-' for stdout with --format")
+    x.add_argument("-f", "--format", metavar="FORMAT", help=f"output format, one of {', '.join(sorted(EXPORTERS))} "
+                   "(default: from the output's suffix)")
+    x.set_defaults(handler=_export)
+
+
+def _export(args) -> int:
+    from .export import exporter_for
+
+    started = time.perf_counter()
+    if args.output == "-" and not args.format:
+        raise MappingError("writing to standard output needs --format (csv, geojson, gpkg or kml)")
+    exporter = exporter_for(args.output, args.format)  # an unknown format fails before any work
+    situation = _situation(args)
+    situation.export(args.output, exporter.name)
+    if not args.quiet and args.output != "-":
+        print(f"{len(situation.features)} features in {len(situation.layers)} layers; {len(situation.unresolved)} "
+              f"unresolved; wrote {args.output} ({exporter.name}) in {time.perf_counter() - started:.2f} s",
+              file=sys.stderr)
+    return 0
+
+
+def _situation(args):
+    """Read every report named on the command line (all first, so bad input fails fast), map and merge them."""
+    from .pipeline import merge_situations, run
+    from .progress import Progress
+    from .report import MAX_REPORT_CHARS, read_report_file
+
+    if args.reports.count("-") > 1:
+        raise MappingError("standard input ('-') can be read only once")
+    max_chars = MAX_REPORT_CHARS if args.max_chars is None else (args.max_chars or None)
+    reports = [read_report_file(path, title=args.title, source=args.source, url=args.url, published=args.published,
+                                errors=args.errors, markup=args.markup, max_chars=max_chars)
+               for path in args.reports]
+    situations = []
+    with Progress(len(reports), "mapping", enabled=None if len(reports) > 1 and not args.quiet else False) as bar:
+        for path, report in zip(args.reports, reports):
+            started = time.perf_counter()
+            situation = run(report, packs=args.gazetteer)
+            situations.append(situation)
+            bar.advance(str(path))
+            if args.verbose and not args.quiet:
+                print(f"situation-map: {path}: {len(report.text):,} characters ({report.markup}), "
+                      f"{len(situation.resolutions)} mentions, {len(situation.features)} features, "
+                      f"{len(situation.unresolved)} unresolved, {time.perf_counter() - started:.2f} s", file=sys.stderr)
+                for m in situation.unresolved:
+                    print(f"situation-map:   unresolved {m.text!r} at {m.start}..{m.end}", file=sys.stderr)
+    return merge_situations(situations)
+
+
+def _count(value: str) -> int:
+    try:
+        number = int(value.replace(",", "").replace("_", ""))
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {value!r}")
+    return number
+
+
+def _warn(args, message, category) -> None:
+    if getattr(args, "quiet", False) or (not issubclass(category, MappingWarning) and not getattr(args, "verbose", 0)):
+        return
+    print(f"situation-map: warning: {message}", file=sys.stderr)

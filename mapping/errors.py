@@ -11,6 +11,7 @@ __all__ = [
     "GazetteerError",
     "UnknownFormatError",
     "RenderError",
+    "MappingWarning",
 ]
 
 
@@ -32,3 +33,7 @@ class UnknownFormatError(MappingError, ValueError):
 
 class RenderError(MappingError, RuntimeError):
     """The map could not be rendered (a missing optional asset or package)."""
+
+
+class MappingWarning(UserWarning):
+    """Something was done to the input that the user should know (e.g. invalid bytes replaced)."""

@@ -55,6 +55,28 @@ _GEOMETRY_TYPES = frozenset({"Point", "MultiPoint", "LineString", "MultiLineStri
 ENV_VAR = "SITUATION_MAP_GAZETTEER"
 
 
+class _LazyGeometry:
+    """A shapely geometry built from its GeoJSON mapping on first access.
+
+    Bundled packs hold thousands of records and a report needs a handful:
+    building every polygon at load time would dominate the cold start.
+    """
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return None
+        value = obj.__dict__["_geometry"]
+        if isinstance(value, dict):
+            from shapely.geometry import shape
+
+            value = shape(value)
+            obj.__dict__["_geometry"] = value
+        return value
+
+    def __set__(self, obj, value):
+        obj.__dict__["_geometry"] = value
+
+
 @dataclass(frozen=True, eq=False)
 class Place:
     """A gazetteer record.
@@ -68,7 +90,7 @@ class Place:
     id: str
     name: str
     kind: str
-    geometry: object
+    geometry: object = _LazyGeometry()
     country: str | None = None
     aliases: tuple[str, ...] = ()
     precision_m: float = 1000.0
@@ -291,7 +313,7 @@ def _require(cond, path, index, field_name, message):
         raise GazetteerError(f"{path}: feature {index} ({field_name}): {message}")
 
 
-def _place_from_feature(feature: dict, path: str, index: int, pack: str) -> Place:
+def _place_from_feature(feature: dict, path: str, index: int, pack: str, validate: bool = True) -> Place:
     from shapely.geometry import shape
 
     _require(isinstance(feature, dict) and feature.get("type") == "Feature", path, index, "type",
@@ -318,15 +340,18 @@ def _place_from_feature(feature: dict, path: str, index: int, pack: str) -> Plac
     _require(isinstance(geometry, dict) and geometry.get("type") in _GEOMETRY_TYPES, path, where, "geometry",
              f"expected a geometry of type {', '.join(sorted(_GEOMETRY_TYPES))}, got "
              f"{geometry.get('type') if isinstance(geometry, dict) else geometry!r}")
-    try:
-        geom = shape(geometry)
-    except Exception as err:  # shapely raises several types for bad coordinates
-        raise GazetteerError(f"{path}: feature {where} (geometry): cannot be read: {err}") from err
-    _require(not geom.is_empty, path, where, "geometry", "is empty")
-    minx, miny, maxx, maxy = geom.bounds
-    _require(-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90, path, where, "geometry",
-             f"coordinates out of range (bounds {geom.bounds}); expected lon in [-180, 180], lat in [-90, 90] (lon first)")
-    _require(geom.is_valid, path, where, "geometry", "is not valid (self-intersecting or badly wound)")
+    if validate:
+        try:
+            geom = shape(geometry)
+        except Exception as err:  # shapely raises several types for bad coordinates
+            raise GazetteerError(f"{path}: feature {where} (geometry): cannot be read: {err}") from err
+        _require(not geom.is_empty, path, where, "geometry", "is empty")
+        minx, miny, maxx, maxy = geom.bounds
+        _require(-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90, path, where, "geometry",
+                 f"coordinates out of range (bounds {geom.bounds}); expected lon in [-180, 180], lat in [-90, 90] (lon first)")
+        _require(geom.is_valid, path, where, "geometry", "is not valid (self-intersecting or badly wound)")
+    else:
+        geom = geometry  # built on first use; bundled packs are validated by their build and tests
     geonameid = props.get("geonameid")
     _require(geonameid is None or (isinstance(geonameid, int) and not isinstance(geonameid, bool)), path, where,
              "geonameid", f"expected an integer or null, got {geonameid!r}")
@@ -339,8 +364,11 @@ def _place_from_feature(feature: dict, path: str, index: int, pack: str) -> Plac
     )
 
 
-def load_pack(path) -> list[Place]:
+def load_pack(path, *, validate: bool = True) -> list[Place]:
     """Read and validate a gazetteer pack; errors name the file, feature and field.
+
+    ``validate=False`` (used for the bundled packs, which their tests check)
+    skips the geometry checks and builds each geometry on first use.
 
     >>> load_pack("/no/such/pack.geojson")
     Traceback (most recent call last):
@@ -360,7 +388,7 @@ def load_pack(path) -> list[Place]:
     pack = pack or path.stem
     places, seen = [], set()
     for i, feature in enumerate(data["features"]):
-        place = _place_from_feature(feature, str(path), i, pack)
+        place = _place_from_feature(feature, str(path), i, pack, validate)
         if place.id in seen:
             raise GazetteerError(f"{path}: feature {i} (id): duplicate id {place.id!r}; ids must be unique within a pack")
         seen.add(place.id)
@@ -392,8 +420,9 @@ def default_gazetteer(extra_packs: Iterable = (), *, world: bool = True) -> Gaze
     with _LOCK:
         if key not in _CACHE:
             places: list[Place] = []
+            bundled = set(map(str, bundled_pack_paths()))
             for path in paths:
-                places.extend(load_pack(path))
+                places.extend(load_pack(path, validate=str(path) not in bundled))
             places = _with_extra_aliases(places)
             index = None
             if world:

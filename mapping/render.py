@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from functools import cache
-from html import escape
 from importlib import resources
 
 from .actors import actor as get_actor
@@ -60,12 +60,33 @@ def script_json(value) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+_INERT = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;", "`": "&#96;"})
+
+
+def _inert(value):
+    """Template output as HTML: escaped, and with ``{ } $ ` `` as entities.
+
+    Autoescaping makes text safe as HTML; the extra entities also make it inert
+    for any template engine that later reads the page (branca re-parses element
+    output as Jinja; ``${`` and backticks matter inside JavaScript template
+    literals). Values marked safe (our own SVG symbols) pass unchanged.
+
+    >>> str(_inert("<b>{{ 7*7 }}</b> `${x}`"))
+    '&lt;b&gt;&#123;&#123; 7*7 &#125;&#125;&lt;/b&gt; &#96;&#36;&#123;x&#125;&#96;'
+    """
+    from markupsafe import Markup, escape as markup_escape
+
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return value
+    return Markup(str(markup_escape(value)).translate(_INERT))
+
+
 @cache
 def _templates():
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     return Environment(loader=PackageLoader("mapping", "templates"), autoescape=select_autoescape(["html"]),
-                       trim_blocks=True, lstrip_blocks=True)
+                       trim_blocks=True, lstrip_blocks=True, finalize=_inert)
 
 
 def _asset(name: str) -> str:
@@ -129,7 +150,11 @@ def _notes(feature, text: str) -> list[dict]:
     return notes
 
 
-def _feature_json(feature, situation) -> dict:
+def _symbol_kind(feature) -> str:
+    return feature.kind if feature.kind in _GLYPHS else feature.place_kind
+
+
+def _feature_json(feature, situation, key: str | None = None) -> dict:
     from .situation import _geometry_json
 
     report = next((r for r in situation.reports if r.id == feature.report_id), situation.report)
@@ -144,10 +169,26 @@ def _feature_json(feature, situation) -> dict:
         approximate=feature.approximate, confidence=f"{feature.confidence:.2f}", method=feature.method,
         coord_source=feature.source,
     )
-    tooltip = escape(f"{feature.name} · {KIND_LABELS.get(feature.kind, feature.kind)}" + (f" · {when}" if when else ""))
+    tooltip = str(_inert(f"{feature.name} · {KIND_LABELS.get(feature.kind, feature.kind)}" + (f" · {when}" if when else "")))
     props = {"name": feature.name, "kind": feature.kind, "_popup": popup, "_tooltip": tooltip,
-             "_style": _style(feature, color), "_symbol": _symbol(feature.kind if feature.kind in _GLYPHS else feature.place_kind, color, feature.approximate)}
-    return {"type": "Feature", "id": feature.id, "geometry": _geometry_json(_display_geometry(feature)), "properties": props}
+             "_style": _style(feature, color), "_symbol": _symbol(_symbol_kind(feature), color, feature.approximate)}
+    geometry = _display_geometry(feature)
+    if key is not None:
+        props["_key"] = key
+        if geometry.geom_type != "Point":
+            anchor = geometry.representative_point()
+            props["_anchor"] = [round(anchor.y, 5), round(anchor.x, 5)]  # (lat, lon): Leaflet's order
+    return {"type": "Feature", "id": feature.id, "geometry": _round_coordinates(_geometry_json(geometry), 5),
+            "properties": props}
+
+
+def _round_coordinates(geometry: dict, digits: int) -> dict:
+    """A GeoJSON geometry with coordinates rounded for display (5 digits: about 1 m)."""
+    def walk(c):
+        return round(c, digits) if isinstance(c, float) else [walk(x) for x in c]
+    if "geometries" in geometry:
+        return {**geometry, "geometries": [_round_coordinates(g, digits) for g in geometry["geometries"]]}
+    return {**geometry, "coordinates": walk(geometry["coordinates"])}
 
 
 def _display_geometry(feature):
@@ -182,64 +223,223 @@ def _raw(html: str):
     return _Raw(html)
 
 
-def _layer_script(group, data: dict):
-    """An element that adds the layer's data to the page script after the group exists."""
+def _script(js: str):
+    """An element that adds ``js`` to the page script when it renders, so after the
+    elements added before it. Report text may reach ``js`` only through :func:`script_json`."""
     from branca.element import Element
 
-    class _LayerData(Element):
-        def __init__(self, js):
+    class _Deferred(Element):
+        def __init__(self, code):
             super().__init__()
-            self._name = "SituationLayer"
-            self.js = js
+            self._name = "SituationScript"
+            self.code = code
 
         def render(self, **kwargs):
-            self.get_root().script.add_child(_raw(self.js), name=self.get_name())
+            self.get_root().script.add_child(_raw(self.code), name=self.get_name())
             return ""
 
-    return _LayerData(f"var {group.get_name()}_data = situationMapLayer({script_json(data)}, {group.get_name()});")
+    return _Deferred(js)
 
 
-def _panel_html(situation, layers, drawn) -> str:
+def _layer_script(group, data: dict):
+    """An element that adds the layer's data to the page script after the group exists."""
+    return _script(f"var {group.get_name()}_data = situationMapLayer({script_json(data)}, {group.get_name()});")
+
+
+_AREA_SAMPLES = {
+    "area": ("Zone or province", '<rect x="2" y="3" width="24" height="14" rx="2" fill="#666" fill-opacity=".3" stroke="#666" stroke-width="2"/>'),
+    "approximate": ("Approximate or derived area", '<rect x="2" y="3" width="24" height="14" rx="2" fill="#666" fill-opacity=".18" stroke="#666" stroke-width="2" stroke-dasharray="4 2.5"/>'),
+    "broad": ("Region or country (outline only)", '<rect x="2" y="3" width="24" height="14" rx="2" fill="none" stroke="#666" stroke-width="1.3" stroke-dasharray="5 3"/>'),
+    "line": ("Line", '<path d="M2 15 C9 2 17 18 26 5" fill="none" stroke="#666" stroke-width="3"/>'),
+    "approximate_line": ("Approximate line", '<path d="M2 15 C9 2 17 18 26 5" fill="none" stroke="#666" stroke-width="3" stroke-dasharray="4 2.5"/>'),
+}
+
+
+def _area_style(feature) -> str | None:
+    """Which legend sample a drawn line or area looks like (None for points)."""
+    kind = feature.geometry.geom_type
+    if kind == "Point" or kind == "MultiPoint":
+        return None
+    if kind in ("LineString", "MultiLineString"):
+        return "approximate_line" if feature.approximate else "line"
+    if feature.geo_precision == "region" or feature.place_kind in ("country", "continent"):
+        return "broad"
+    return "approximate" if feature.approximate else "area"
+
+
+def _legend(drawn) -> tuple[list[dict], list[dict]]:
+    kinds = sorted({_symbol_kind(f) for f in drawn if f.geometry.geom_type == "Point"},
+                   key=lambda k: KIND_LABELS.get(k, k))
+    symbols = [{"label": KIND_LABELS.get(k, k), "svg": _symbol(k, "#666666", False)["svg"]} for k in kinds]
+    present = {_area_style(f) for f in drawn} - {None}
+    areas = [{"label": label, "svg": f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 28 20" class="sm-area">{svg}</svg>'}
+             for style, (label, svg) in _AREA_SAMPLES.items() if style in present]
+    return symbols, areas
+
+
+def _tint(color: str, alpha: float = 0.22) -> str:
+    """``#rrggbb`` as an ``rgba()`` tint for highlighting text."""
+    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {alpha})"
+
+
+def _when_label(when) -> str | None:
+    if when is None:
+        return None
+    if when.relation in ("since", "after"):
+        return f"{when.relation} {when.first.isoformat()}"
+    if when.relation == "before":
+        return f"before {when.last.isoformat()}"
+    return when.iso
+
+
+def _describe(feature) -> str:
+    """One line naming a feature in the text's mention tooltips and the events list."""
+    a = get_actor(feature.actor)
+    what = KIND_LABELS.get(feature.kind, feature.kind).lower()
+    who = f"{a.name} {what}" if a else what
+    when = _when_label(feature.when)
+    return f"{feature.name}: {who}" + (f", {when}" if when else "")
+
+
+def _segments(text: str, begin: int, spans, keys: dict, layer_index: dict) -> list[dict]:
+    """``text[begin:]`` cut at every mention boundary; each piece knows the features covering it.
+
+    ``spans`` are ``(start, end, feature or None)``; None marks an unresolved mention.
+    """
+    cuts = {begin, len(text)}
+    for start, end, _ in spans:
+        if end > begin:
+            cuts.update((max(start, begin), min(end, len(text))))
+    cuts = sorted(cuts)
+    pieces = []
+    for a, b in zip(cuts, cuts[1:]):
+        covering = [item for start, end, item in spans if start <= a and end >= b]
+        piece = {"text": text[a:b], "cls": None, "refs": "", "n": 0, "title": ""}
+        drawn = list(dict.fromkeys(f for f in covering if f is not None and id(f) in keys))
+        context = list(dict.fromkeys(f for f in covering if f is not None and id(f) not in keys))
+        if drawn:
+            piece.update(cls=f"sm-m sm-l{layer_index[drawn[0].layer]}", refs=" ".join(keys[id(f)] for f in drawn),
+                         n=len(drawn), title="; ".join(_describe(f) for f in drawn) +
+                         (" (click again for the next)" if len(drawn) > 1 else ""))
+        elif context:
+            names = dict.fromkeys(f"{f.name} ({KIND_LABELS.get(f.place_kind, f.place_kind).lower()})" for f in context)
+            piece.update(cls="sm-ctx", title="; ".join(names) + ": outside this map's view")
+        elif covering:
+            piece.update(cls="sm-unres", title="not located: no gazetteer record with this name")
+        if piece["cls"] is None and pieces and pieces[-1]["cls"] is None:
+            pieces[-1]["text"] += piece["text"]
+        else:
+            pieces.append(piece)
+    return pieces
+
+
+def _report_views(situation, keys: dict, layer_index: dict) -> list[dict]:
+    """Each report's text after its header, its mentions linked to the features they name."""
+    views = []
+    for report in situation.reports:
+        spans = [(m.start, m.end, f) for f in situation.features
+                 if (f.report_id or situation.report.id) == report.id for m in f.mentions]
+        spans += [(m.start, m.end, None) for m in situation.unresolved
+                  if report.text[m.start:m.end] == m.text
+                  and report.text[m.sentence_start:m.sentence_start + len(m.sentence)] == m.sentence]
+        views.append({"title": report.title or report.source or report.id,
+                      "segments": _segments(report.text, report.body_start, spans, keys, layer_index)})
+    return views
+
+
+def _event_rows(situation, keys: dict) -> list[dict]:
+    """Events as a dated list (undated last); each row links to its drawn features."""
+    def order(f):
+        return (f.when is None, f.when.first.isoformat() if f.when else "", f.name)
+
+    rows: dict[tuple, dict] = {}
+    for f in sorted((f for f in situation.features if f.event), key=order):
+        a = get_actor(f.actor)
+        label = f"{a.name + ' ' if a else ''}{KIND_LABELS.get(f.kind, f.kind).lower()}: {f.name}"
+        row = rows.setdefault((label, f.when.iso if f.when else None), {
+            "when": _when_label(f.when), "label": label, "refs": [],
+            "svg": _symbol(_symbol_kind(f), _color(f.actor), f.approximate)["svg"]})
+        if id(f) in keys:
+            row["refs"].append(keys[id(f)])
+    return [{**row, "refs": " ".join(row["refs"])} for row in rows.values()]
+
+
+def _panel_html(situation, layers, keys: dict) -> str:
     r = situation.report
-    kinds = sorted({f.kind if f.kind in _GLYPHS else f.place_kind for f in drawn if f.geometry.geom_type == "Point"})
-    events = sorted((f for f in situation.features if f.event), key=lambda f: (f.when.first.isoformat() if f.when else "9999", f.name))
-    seen, event_rows = set(), []
-    for f in events:
-        label = f"{get_actor(f.actor).name if f.actor else ''} {KIND_LABELS.get(f.kind, f.kind).lower()}: {f.name}".strip()
-        key = (label, f.when.iso if f.when else None)
-        if key not in seen:
-            seen.add(key)
-            event_rows.append({"when": key[1], "label": label, "color": _color(f.actor)})
+    drawn = [f for f in situation.features if not f.context]
+    layer_index = {layer.name: i for i, layer in enumerate(layers)}
+    symbols, areas = _legend(drawn)
+    colors = [layer.color if _HEX.match(layer.color) else "#555555" for layer in layers]
+    events = _event_rows(situation, keys)
+    counts = [f"{len(drawn)} mapped", f"{len(events)} events" if events else None,
+              f"{len(situation.unresolved)} not located" if situation.unresolved else None]
     return _templates().get_template("panel.html").render(
         title=r.title or "Situation map", source=r.source, url=r.url if r.url and re.match(r"https?://", r.url) else None,
         published=r.published.isoformat() if r.published else None,
-        layers=[{"name": l.name, "color": l.color if _HEX.match(l.color) else "#555555", "count": len(l.features)} for l in layers],
-        kinds=[{"label": KIND_LABELS.get(k, k), "svg": _symbol(k, "#666666", False)["svg"]} for k in kinds],
-        events=event_rows,
+        counts=" · ".join(c for c in counts if c),
+        layers=[{"index": i, "color": c, "tint": _tint(c)} for i, c in enumerate(colors)],
+        reports=_report_views(situation, keys, layer_index),
+        kinds=symbols, areas=areas, events=events,
         context=list({f.name: {"name": f.name, "kind": KIND_LABELS.get(f.place_kind, f.place_kind)}
                       for f in situation.features if f.context}.values()),
         unresolved=[m.to_dict() for m in situation.unresolved],
     )
 
 
+def _layer_label(layer, count: int) -> str:
+    """The layer control's label: a colour swatch, the escaped name and the count."""
+    color = layer.color if _HEX.match(layer.color) else "#555555"
+    return _templates().from_string(
+        '<span class="sm-swatch" style="background:{{ color }}"></span>{{ name }} <span class="sm-count">{{ count }}</span>'
+    ).render(color=color, name=layer.name, count=count)
+
+
 def _basemap(bounds) -> dict:
-    """Country outlines around the view, from the bundled world pack."""
+    """Country outlines around the view, from the bundled world pack.
+
+    Two levels of detail in one polygon per country, so that no seam shows: about
+    400 m near the features (the coast at Tartous stays on the coast), about 6 km
+    in a wider ring that is only seen when zooming out.
+    """
     from shapely.geometry import box
+    from shapely.ops import unary_union
     from .gazetteer import default_gazetteer
     from .situation import _geometry_json
 
     minx, miny, maxx, maxy = bounds
     pad_x, pad_y = max((maxx - minx), 2) * 1.5, max((maxy - miny), 2) * 1.5
-    view = box(max(minx - pad_x, -180), max(miny - pad_y, -85), min(maxx + pad_x, 180), min(maxy + pad_y, 85))
+    near = box(max(minx - pad_x, -180), max(miny - pad_y, -85), min(maxx + pad_x, 180), min(maxy + pad_y, 85))
+    far_pad = max(maxx - minx, maxy - miny, 4) * 3
+    far = box(max(minx - far_pad, -180), max(miny - far_pad, -85), min(maxx + far_pad, 180), min(maxy + far_pad, 85))
     features = []
     for place in default_gazetteer():
-        if place.kind == "country" and place.pack == "world" and place.geometry.intersects(view):
-            clipped = place.geometry.intersection(view).simplify(0.004, preserve_topology=True)
-            if not clipped.is_empty and clipped.geom_type in ("Polygon", "MultiPolygon"):
-                features.append({"type": "Feature", "geometry": _geometry_json(clipped),
-                                 "properties": {"name": place.name, "_style": {"color": "#9a9a9a", "weight": 0.8,
-                                                "fillColor": "#f4f1ea", "fillOpacity": 1, "interactive": False}}})
+        if place.kind != "country" or place.pack != "world" or not place.geometry.intersects(far):
+            continue
+        parts = [_clip(place.geometry, far, 0.06, min_area=0.18 ** 2).difference(near)]
+        if place.geometry.intersects(near):
+            parts.append(_clip(place.geometry, near, 0.004))
+        shape = unary_union([p for p in parts if not p.is_empty])
+        if not shape.is_empty and shape.geom_type in ("Polygon", "MultiPolygon"):
+            features.append({"type": "Feature", "geometry": _round_coordinates(_geometry_json(shape), 3),
+                             "properties": {"name": place.name, "_style": {"color": "#9a9a9a", "weight": 0.8,
+                                            "fillColor": "#f4f1ea", "fillOpacity": 1, "interactive": False}}})
     return {"type": "FeatureCollection", "features": features}
+
+
+def _clip(geometry, frame, tolerance: float, min_area: float = 0.0):
+    """``geometry`` simplified to ``tolerance`` degrees inside ``frame``, dropping polygons under ``min_area``.
+
+    Simplified before the exact clip, so that pieces clipped to adjacent frames meet on the frame's edge.
+    """
+    from shapely.geometry import MultiPolygon, Polygon
+
+    piece = geometry.intersection(frame.buffer(tolerance * 4, join_style=2))
+    piece = piece.simplify(tolerance, preserve_topology=True).intersection(frame)
+    if min_area:
+        polygons = [p for p in getattr(piece, "geoms", [piece]) if p.geom_type == "Polygon" and p.area >= min_area]
+        piece = MultiPolygon(polygons) if polygons else Polygon()
+    return piece
 
 
 def render_folium(situation, m=None, *, tiles: str | None = None, offline: bool = True, basemap: bool = True,
@@ -270,8 +470,9 @@ def render_folium(situation, m=None, *, tiles: str | None = None, offline: bool 
     minx, miny, maxx, maxy = focus.bounds
     new_map = m is None
     if new_map:
-        m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=7, tiles=None,
-                       control_scale=True, width=width, height=height)
+        # zoom_snap 0.25: the first view fits the features closely (no tiles to keep whole).
+        m = folium.Map(location=[(miny + maxy) / 2, (minx + maxx) / 2], zoom_start=7, tiles=None, zoom_snap=0.25,
+                       font_size="13px", control_scale=True, width=width, height=height)
         if offline:
             # Per instance: folium's class-level lists stay untouched for other maps.
             m.default_js = []
@@ -288,19 +489,91 @@ def render_folium(situation, m=None, *, tiles: str | None = None, offline: bool 
         base = folium.FeatureGroup(name="Country outlines", overlay=True, control=False)
         base.add_child(_layer_script(base, _basemap((minx, miny, maxx, maxy))))
         base.add_to(m)
-    for layer in layers:
-        group = folium.FeatureGroup(name=escape(f"{layer.name} ({sum(not f.context for f in layer.features)})"), overlay=True, show=True)
-        data = {"type": "FeatureCollection",
-                "features": [_feature_json(f, situation) for f in _draw_order(layer.features) if not f.context]}
+    keys = _add_layers(m, situation, layers)
+    if new_map:
+        pad = 0.05 * max(maxx - minx, maxy - miny, 0.1)
+        bounds = [[miny - pad, minx - pad], [maxy + pad, maxx + pad]] if drawn else None
+        _add_page(m, situation, layers, keys, bounds)
+    return m
+
+
+def _add_layers(m, situation, layers) -> dict:
+    """One ``FeatureGroup`` per layer; returns each drawn feature's key (by ``id()``).
+
+    Keys link a feature's drawing to its mentions in the text; they are unique on
+    the page even when several situations are added to one map.
+    """
+    import folium
+
+    prefix = f"f{secrets.token_hex(3)}-"
+    keys = {id(f): f"{prefix}{i}" for i, f in enumerate(situation.features) if not f.context}
+    datas = [{"type": "FeatureCollection", "layer": index,
+              "features": [_feature_json(f, situation, keys[id(f)]) for f in _draw_order(layer.features) if not f.context]}
+             for index, layer in enumerate(layers)]
+    _nudge_coincident_points(datas)
+    shared = _share_geometries(datas, prefix)
+    if shared:
+        m.add_child(_script(f"situationMapGeometries({script_json(shared)});"), name=f"situation_geometries_{prefix}")
+    for layer, data in zip(layers, datas):
+        group = folium.FeatureGroup(name=_layer_label(layer, sum(not f.context for f in layer.features)),
+                                    overlay=True, show=True)
         group.add_child(_layer_script(group, data))
         group.add_to(m)
-    if new_map:
-        root.html.add_child(_raw(_panel_html(situation, layers, drawn)), name="situation_panel")
-        folium.LayerControl(collapsed=False, position="topright").add_to(m)
-        if drawn:
-            pad = 0.05 * max(maxx - minx, maxy - miny, 0.1)
-            m.fit_bounds([[miny - pad, minx - pad], [maxy + pad, maxx + pad]])
-    return m
+    return keys
+
+
+def _add_page(m, situation, layers, keys: dict, bounds) -> None:
+    """The briefing around a new map: page layout, title, report panel, layer control, view."""
+    import folium
+
+    root = m.get_root()
+    root.header.add_child(_raw(f"<style>{_asset('page.css')}</style>"), name="situation_page_css")
+    title = situation.report.title or "Situation map"
+    root.header.add_child(_raw(_templates().get_template("head.html").render(title=title)), name="situation_head")
+    root.html.add_child(_raw(_panel_html(situation, layers, keys)), name="situation_panel")
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    # The script fits the view once the controls exist, so that they do not cover features.
+    m.add_child(_script(f"situationMap.init({m.get_name()}, {script_json(bounds)});"), name="situation_init")
+
+
+def _nudge_coincident_points(datas: list[dict], radius_px: int = 11) -> None:
+    """Symbols at the same place (a strike and an incursion at Damascus) are set around it.
+
+    Each gets ``_nudge`` ``[dx, dy]`` in screen pixels; the point itself does not move.
+    """
+    import math
+
+    at: dict[tuple, list[dict]] = {}
+    for data in datas:
+        for feature in data["features"]:
+            if feature["geometry"]["type"] == "Point":
+                at.setdefault(tuple(feature["geometry"]["coordinates"]), []).append(feature)
+    for features in at.values():
+        if len(features) > 1:
+            for i, feature in enumerate(features):
+                angle = 2 * math.pi * i / len(features) - math.pi / 2
+                feature["properties"]["_nudge"] = [round(radius_px * math.cos(angle)), round(radius_px * math.sin(angle))]
+
+
+def _share_geometries(datas: list[dict], prefix: str) -> dict:
+    """Geometries drawn more than once (a country in three actors' layers) are written once.
+
+    Such features get ``geometry: null`` and a ``_g`` reference into the returned table,
+    which the page script resolves before drawing.
+    """
+    uses: dict[str, list[dict]] = {}
+    for data in datas:
+        for feature in data["features"]:
+            uses.setdefault(json.dumps(feature["geometry"], sort_keys=True), []).append(feature)
+    table = {}
+    for features in uses.values():
+        if len(features) > 1:
+            ref = f"{prefix}g{len(table)}"
+            table[ref] = features[0]["geometry"]
+            for feature in features:
+                feature["geometry"] = None
+                feature["properties"]["_g"] = ref
+    return table
 
 
 def _draw_order(features):

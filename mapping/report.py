@@ -1,4 +1,4 @@
-"""The report: its text exactly as read, and what is known about its publication.
+r"""The report: its text exactly as read, and what is known about its publication.
 
 A report may begin with a header line ``date YYYY-MM-DD`` (optionally indented);
 the header gives the publication date and is not mapped, but offsets keep
@@ -15,19 +15,61 @@ datetime.date(2025, 11, 18)
 Traceback (most recent call last):
 ...
 mapping.errors.ReportError: the report is empty: expected some text to map, got '   '
+
+HTML is read with its markup blanked out: every tag, comment and script
+becomes spaces (block tags a paragraph break), every entity its character
+padded with spaces, so the text keeps its length and offsets index the HTML
+source as read.
+
+>>> report = read_report("<p>Troops entered <b>Quneitra</b>.</p>", markup="html")
+>>> report.text
+'\n\n Troops entered    Quneitra    .\n\n  '
+>>> report.text.index("Quneitra")
+21
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ReportError
+from .errors import MappingWarning, ReportError
 
-__all__ = ["Report", "read_report", "read_report_file", "parse_date"]
+__all__ = ["Report", "read_report", "read_report_file", "parse_date", "strip_markup", "MARKUPS", "DECODE_ERRORS",
+           "MAX_REPORT_CHARS"]
+
+#: Reports longer than this many characters are refused (``max_chars=None``
+#: lifts the limit): recognition and resolution time grows faster than the
+#: text, so the limit keeps a run's time and memory bounded. A news report
+#: is 5,000 to 20,000 characters; split a longer document into several
+#: reports, which :func:`mapping.map_reports` merges.
+MAX_REPORT_CHARS = 1_000_000
+
+#: How a report file's bytes may be decoded: ``strict`` (invalid UTF-8 is an
+#: error) or ``replace`` (each invalid sequence becomes U+FFFD, with a warning).
+DECODE_ERRORS = ("strict", "replace")
+#: What the report is written in: ``auto`` (HTML when it starts like an HTML
+#: document or the file name ends in .html/.htm), ``text`` or ``html``.
+MARKUPS = ("auto", "text", "html")
+_HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+_HTML_START = re.compile(r"\A\ufeff?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])",
+                         re.IGNORECASE | re.DOTALL)
+#: File signatures of things people feed by mistake, with what to do instead.
+_SIGNATURES = (
+    (b"%PDF-", "a PDF document: extract its text first, e.g. pdftotext report.pdf report.txt"),
+    (b"PK\x03\x04", "a ZIP archive (a .docx or .odt document is one): save the report as plain text first"),
+    (b"\xd0\xcf\x11\xe0", "an old Microsoft Office document: save the report as plain text first"),
+    (b"{\\rtf", "an RTF document: save the report as plain text first"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "gzip-compressed data: decompress it first"),
+)
 
 _HEADER = re.compile(r"\A\ufeff?[ \t]*date[ \t]+(\d{4}-\d{2}-\d{2})(?:[ \t]+|[ \t]*\r?\n|\Z)", re.IGNORECASE)
 
@@ -48,6 +90,9 @@ class Report:
         Publication date; relative dates ("on Monday") are resolved against it.
     id : str
         A short stable identifier derived from the text (for merged reports).
+    markup : str
+        ``text``, or ``html`` when ``text`` is an HTML source with its markup
+        blanked out (same length, so offsets index the HTML as read).
     """
 
     text: str
@@ -57,6 +102,7 @@ class Report:
     url: str | None = None
     published: dt.date | None = None
     id: str = field(default="")
+    markup: str = "text"
 
     def __post_init__(self):
         if not isinstance(self.text, str):
@@ -104,15 +150,80 @@ def parse_date(value) -> dt.date | None:
         raise ReportError(f"publication date {value!r} is not a valid date: {err}") from err
 
 
-def read_report(text: str, *, title=None, source=None, url=None, published=None) -> Report:
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote body br dd div dl dt figcaption figure footer form h1 h2 h3 h4 h5 h6 head "
+    "header hr html li main nav ol p pre section table tbody td tfoot th thead title tr ul".split())
+_MARKUP = re.compile(
+    r"<!--.*?(?:-->|\Z)"                                              # comments
+    r"|<(script|style|template|noscript|svg|math)\b[^>]*>.*?(?:</\1\s*>|\Z)"  # elements whose content is not text
+    r"|<!\[CDATA\[.*?(?:\]\]>|\Z)"
+    r"|<[!?][^>]*>"                                                   # doctype, processing instructions
+    r"|</?([A-Za-z][A-Za-z0-9:-]*)\b[^>]*>",                          # tags
+    re.IGNORECASE | re.DOTALL)
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_NOT_NEWLINE = re.compile(r"[^\n]")
+
+
+def strip_markup(text: str) -> str:
+    r"""HTML ``text`` as plain text of the same length, so offsets still index the HTML.
+
+    Tags, comments, scripts and styles become spaces (line breaks inside them
+    are kept); a block-level tag (``p``, ``div``, ``br``, ``li``, ``h1``...)
+    starts with a blank line so that it ends a sentence; an entity becomes its
+    character followed by spaces (a non-breaking space becomes a space).
+
+    >>> strip_markup("<h1>Daraa</h1><p>A&nbsp;strike &amp; a raid</p>")
+    '\n\n  Daraa\n\n   \n\n A      strike &     a raid\n\n  '
+    >>> strip_markup("") == ""
+    True
+    """
+    def blank(match: re.Match) -> str:
+        filler = _NOT_NEWLINE.sub(" ", match.group())
+        if (match.group(2) or "").lower() in _BLOCK_TAGS:
+            filler = "\n\n" + filler[2:]
+        return filler
+
+    def entity(match: re.Match) -> str:
+        char = html.unescape(match.group()).replace("\xa0", " ")
+        return char + " " * (len(match.group()) - len(char))
+
+    return _ENTITY.sub(entity, _MARKUP.sub(blank, text))
+
+
+def _html_title(text: str) -> str | None:
+    match = re.search(r"<title\b[^>]*>(.*?)</title\s*>", text, re.IGNORECASE | re.DOTALL)
+    title = " ".join(html.unescape(match.group(1)).split()) if match else ""
+    return title or None
+
+
+def read_report(text: str, *, title=None, source=None, url=None, published=None, markup: str = "auto",
+                max_chars: int | None = MAX_REPORT_CHARS) -> Report:
     """Build a :class:`Report` from text, reading an optional ``date`` header.
 
-    An explicit ``published`` wins over the header's date.
+    An explicit ``published`` wins over the header's date. ``markup`` is one
+    of :data:`MARKUPS`; with ``html`` (or ``auto`` on text that starts like an
+    HTML document) the markup is blanked out by :func:`strip_markup` and the
+    page's ``<title>`` is the default title. Text longer than ``max_chars``
+    characters is refused (``None``: no limit).
     """
     if isinstance(text, bytes):
         raise ReportError("report text must be str, got bytes: decode it first (or use map_file)")
     if not isinstance(text, str):
         raise ReportError(f"report text must be str, got {type(text).__name__}")
+    if markup not in MARKUPS:
+        raise ReportError(f"unknown markup {markup!r}: expected one of {', '.join(MARKUPS)}")
+    _check_size(len(text), max_chars, "the report")
+    surrogate = re.search("[\ud800-\udfff]", text)
+    if surrogate:
+        raise ReportError(f"the report has a lone surrogate {surrogate.group()!r} at character {surrogate.start()}, "
+                          "which no file can hold: decode the text with errors='replace' first")
+    if markup == "html" or (markup == "auto" and _HTML_START.match(text)):
+        title = title or _html_title(text)
+        text, markup = strip_markup(text), "html"
+        if not text.strip():
+            raise ReportError("the HTML report has no text outside its markup: expected some text to map")
+    else:
+        markup = "text"
     if not text.strip():
         raise ReportError(f"the report is empty: expected some text to map, got {text[:20]!r}")
     header = _HEADER.match(text)
@@ -126,6 +237,8 @@ def read_report(text: str, *, title=None, source=None, url=None, published=None)
             header = None  # Not a real date: leave the line as text.
     elif text.startswith("\ufeff"):
         body_start = 1
+    if header and not text[body_start:].strip():
+        raise ReportError(f"the report has a date header ({header.group(1)}) but no text after it: expected some text to map")
     return Report(
         text=text,
         body_start=body_start,
@@ -133,18 +246,32 @@ def read_report(text: str, *, title=None, source=None, url=None, published=None)
         source=source,
         url=url,
         published=parse_date(published) or header_date,
+        markup=markup,
     )
 
 
-def read_report_file(path, **metadata) -> Report:
+def read_report_file(path, *, errors: str = "strict", markup: str = "auto", max_chars: int | None = MAX_REPORT_CHARS,
+                     **metadata) -> Report:
     """Read a report from a UTF-8 file (``'-'`` is standard input).
 
-    A byte-order mark is accepted; invalid UTF-8 is an error that names the
-    byte offset rather than a silent replacement, since offsets must match the
-    user's own view of the file.
+    Offsets index the file decoded as UTF-8 with nothing altered: a
+    byte-order mark is kept as the first character (and not mapped), CRLF
+    line endings stay two characters, as ``open(path, encoding="utf-8",
+    newline="").read()`` gives them.
+
+    ``errors`` is one of :data:`DECODE_ERRORS`. With ``strict`` (the default)
+    invalid UTF-8 is an error naming the byte offset; with ``replace`` each
+    invalid sequence becomes one U+FFFD and a :class:`~mapping.errors.MappingWarning`
+    says how many. Binary files (NUL bytes, known document and image
+    signatures, UTF-16) are refused with what to do instead. ``markup`` is
+    one of :data:`MARKUPS`; ``auto`` treats ``.html``/``.htm`` files and text
+    that starts like an HTML document as HTML. A file of more than
+    ``max_chars`` characters is refused before it is decoded in full.
     """
     import sys
 
+    if errors not in DECODE_ERRORS:
+        raise ReportError(f"unknown errors={errors!r}: expected one of {', '.join(DECODE_ERRORS)}")
     if str(path) == "-":
         data = sys.stdin.buffer.read()
         name = "<stdin>"
@@ -152,16 +279,59 @@ def read_report_file(path, **metadata) -> Report:
         p = Path(path)
         if not p.is_file():
             raise ReportError(f"report file {str(path)!r} does not exist or is not a file")
+        if max_chars is not None and p.stat().st_size > 4 * max_chars:  # UTF-8 needs at most 4 bytes a character
+            _check_size(p.stat().st_size, max_chars, str(path), "bytes")
         data = p.read_bytes()
         name = str(path)
-    if b"\x00" in data[:4096]:
-        raise ReportError(f"{name} looks like a binary file (NUL bytes): expected a UTF-8 text report")
+    _refuse_binary(data, name)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise ReportError(
-            f"{name} is not valid UTF-8 (byte {err.start}: {data[err.start:err.start + 4]!r}); "
-            "re-save it as UTF-8, e.g. iconv -f cp1256 -t utf-8"
-        ) from err
-    metadata.setdefault("title", Path(name).stem if name != "<stdin>" else None)
-    return read_report(text, **metadata)
+        if errors == "strict":
+            raise ReportError(
+                f"{name} is not valid UTF-8 (byte {err.start}: {data[err.start:err.start + 4]!r}); "
+                "re-save it as UTF-8 (e.g. iconv -f cp1256 -t utf-8), or decode with --errors=replace"
+            ) from err
+        text = data.decode("utf-8", "replace")
+        replaced = text.count("\ufffd") - data.count("\ufffd".encode("utf-8"))
+        warnings.warn(f"{name}: {replaced} invalid UTF-8 sequence(s) replaced with U+FFFD (first at byte {err.start}); "
+                      "each counts as one character in offsets", MappingWarning, stacklevel=2)
+    _refuse_control_characters(text, name)
+    if metadata.get("title") is None:
+        metadata["title"] = Path(name).stem if name != "<stdin>" else None
+        if markup == "html" or (markup == "auto" and (Path(name).suffix.lower() in _HTML_SUFFIXES or _HTML_START.match(text))):
+            metadata["title"] = _html_title(text) or metadata["title"]
+    if markup == "auto" and Path(name).suffix.lower() in _HTML_SUFFIXES:
+        markup = "html"
+    _check_size(len(text), max_chars, name)
+    return read_report(text, markup=markup, max_chars=max_chars, **metadata)
+
+
+def _check_size(length: int, max_chars: int | None, name: str, unit: str = "characters") -> None:
+    if max_chars is not None and length > max_chars:
+        raise ReportError(f"{name} is too long: {length:,} {unit}, the limit is {max_chars:,} characters; split it "
+                          "into several reports (they can be mapped together), or raise the limit (--max-chars)")
+
+
+def _refuse_binary(data: bytes, name: str) -> None:
+    for signature, what in _SIGNATURES:
+        if data.startswith(signature):
+            raise ReportError(f"{name} is {what}; expected a UTF-8 text report")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ReportError(f"{name} is UTF-16 (byte-order mark {data[:2].hex(' ').upper()}): "
+                          "re-save it as UTF-8, e.g. iconv -f utf-16 -t utf-8")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise ReportError(f"{name} looks like a binary file (NUL byte at offset {nul}): expected a UTF-8 text report")
+
+
+_CONTROL = re.compile(r"[\x01-\x08\x0e-\x1f\x7f]")
+
+
+def _refuse_control_characters(text: str, name: str) -> None:
+    """Text that is mostly control characters is binary data that happened to decode."""
+    sample = text[:65536]
+    count = len(_CONTROL.findall(sample))
+    if count > max(8, len(sample) // 100):
+        raise ReportError(f"{name} looks like a binary file ({count} control characters in its first "
+                          f"{len(sample)} characters): expected a UTF-8 text report")

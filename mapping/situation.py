@@ -143,6 +143,19 @@ class Situation:
         return tuple(Layer(name, order[name][0].actor if name not in (OTHER_LAYER, CONTEXT_LAYER) else None,
                            tuple(order[name])) for name in sorted(order, key=rank))
 
+    def report_of(self, mention: Mention) -> Report:
+        """The report (of several merged) whose text ``mention`` quotes."""
+        for r in self.reports:
+            if r.text.startswith(mention.sentence, mention.sentence_start):
+                return r
+        return self.report
+
+    def export(self, path, format: str | None = None) -> Path:
+        """Write the situation as GeoJSON, GeoPackage, KML or CSV, by ``path``'s suffix (see :mod:`mapping.export`)."""
+        from .export import export
+
+        return export(self, path, format)
+
     def layer(self, name: str) -> Layer:
         for layer in self.layers:
             if layer.name == name:
@@ -162,7 +175,7 @@ class Situation:
             "document": document,
             "documents": [r.metadata for r in self.reports] if len(self.reports) > 1 else None,
             "unresolved": [
-                {**m.to_dict(), "reason": "no gazetteer record with this name", "report_id": None}
+                {**m.to_dict(), "reason": "no gazetteer record with this name", "report_id": self.report_of(m).id}
                 for m in self.unresolved
             ],
             "features": [f.__geo_interface__ for f in self.features],
