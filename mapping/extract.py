@@ -155,7 +155,7 @@ _CUE_BEFORE = re.compile(
 _NAME = r"[A-Z][\w'’‘ʿ]+(?:-[\w'’‘ʿ]+)*"
 _UNKNOWN_PLACE_PATTERNS = (
     re.compile(rf"\b(?:village|town|city|province|governorate|district|region|camp|neighbou?rhood|suburb|area)s?\s+of\s+((?:(?:al|el|ad|as|ar)-)?{_NAME}(?:\s+(?:(?:al|el|ad|as|ar)-)?{_NAME}){{0,3}})"),
-    re.compile(rf"\b((?:(?:al|el|ad|as|ar)-)?{_NAME}(?:\s+(?:(?:al|el|ad|as|ar)-)?{_NAME}){{0,2}})\s+(province|governorate|district|countryside|air\s?base|airbase|refugee\s+camp)\b"),
+    re.compile(rf"\b((?:(?:al|el|ad|as|ar)-)?{_NAME}(?:\s+(?:(?:al|el|ad|as|ar)-)?{_NAME}){{0,2}})\s+(province|governorate|district|countryside|village|town|air\s?base|airbase|refugee\s+camp)\b"),
 )
 
 
@@ -466,7 +466,10 @@ def _cue(text: str, start: int, end: int, s_start: int, s_end: int) -> str | Non
 
 def _unknown_places(text, spans, mentions, blocked, rejected, gazetteer) -> list[Mention]:
     """Capitalised names beside a place cue that the gazetteer does not hold."""
-    taken = [(m.start, m.end) for m in mentions] + [(b[0], b[1]) for b in blocked] + [(r[1], r[2]) for r in rejected]
+    # A name rejected only for being part of a longer name ("Qamar" in "Tall Qamar") does not block
+    # the longer name from being an unknown place.
+    taken = ([(m.start, m.end) for m in mentions] + [(b[0], b[1]) for b in blocked]
+             + [(r[1], r[2]) for r in rejected if not r[3].startswith("inside a longer proper name")])
     found = []
     for si, (s_start, s_end) in enumerate(spans):
         for pattern in _UNKNOWN_PLACE_PATTERNS:
