@@ -90,6 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("corpus", nargs="+", help="corpus file(s): one {id, text, toponyms:[{start,end,text,lat,lon}]} per line")
     e.add_argument("--predictions", metavar="OUT.jsonl", help="write {id, places:[{start,end,text,lat,lon}]} per document")
     e.add_argument("--json", action="store_true", help="print the figures as JSON")
+    e.add_argument("--demonyms", action="store_true",
+                   help="count demonyms ('Russian', 'Sudanese') as naming their country, as LGL's annotation does")
     return parser
 
 
@@ -217,7 +219,7 @@ def _eval(args) -> int:
     for corpus in args.corpus:
         predictions = args.predictions if len(args.corpus) == 1 else (
             f"{args.predictions}.{Path(corpus).stem}.jsonl" if args.predictions else None)
-        results[corpus] = evaluate(corpus, predictions=predictions).rates()
+        results[corpus] = evaluate(corpus, predictions=predictions, demonyms=args.demonyms).rates()
     if args.json:
         print(json.dumps(results, indent=1))
         return 0

@@ -80,19 +80,35 @@ def read_corpus(path):
             yield doc
 
 
-def predict(text: str, gazetteer) -> list[dict]:
-    """Places found in ``text``: ``{start, end, text, lat, lon}`` at each place's representative point."""
+def predict(text: str, gazetteer, *, demonyms: bool = False) -> list[dict]:
+    """Places found in ``text``: ``{start, end, text, lat, lon}`` at each place's representative point.
+
+    Metonymic uses ("Moscow is keen") count as place names here, as toponym
+    corpora annotate them. ``demonyms=True`` also counts "Russian" or
+    "Sudanese" as naming the country (LGL's guidelines do, GeoVirus's do not).
+    """
+    from .actors import actors
     from .extract import extract
     from .report import Report
     from .resolve import resolve
 
     report = Report(text)
+    extraction = extract(report, gazetteer, metonymy_as_places=True)
     places = []
-    for r in resolve(extract(report, gazetteer), gazetteer, derive=False):
+    for r in resolve(extraction, gazetteer, derive=False):
         if r.resolved:
             lon, lat = r.place.point
             places.append({"start": r.mention.start, "end": r.mention.end, "text": r.mention.text,
                            "lat": round(lat, 5), "lon": round(lon, 5)})
+    if demonyms:
+        taken = [(p["start"], p["end"]) for p in places]
+        countries = {p.country: p for p in gazetteer if p.kind == "country" and p.country}
+        for a in extraction.actor_mentions:
+            country = countries.get(actors()[a.actor].country) if a.role == "demonym" else None
+            if country and not any(s < a.end and a.start < e for s, e in taken):
+                lon, lat = country.point
+                places.append({"start": a.start, "end": a.end, "text": a.text, "lat": round(lat, 5), "lon": round(lon, 5)})
+        places.sort(key=lambda p: p["start"])
     return places
 
 
@@ -112,7 +128,7 @@ def score_document(gold: list[dict], predicted: list[dict], scores: Scores) -> N
             scores.errors_km.append(_km(float(match["lat"]), float(match["lon"]), p["lat"], p["lon"]))
 
 
-def evaluate(corpus, gazetteer=None, predictions=None, progress=None) -> Scores:
+def evaluate(corpus, gazetteer=None, predictions=None, progress=None, *, demonyms: bool = False) -> Scores:
     """Run the geoparser over ``corpus`` and score it; optionally write predictions (JSON Lines)."""
     from .gazetteer import default_gazetteer
 
@@ -123,7 +139,7 @@ def evaluate(corpus, gazetteer=None, predictions=None, progress=None) -> Scores:
     try:
         for doc in read_corpus(corpus):
             started = time.perf_counter()
-            places = predict(doc["text"], gazetteer)
+            places = predict(doc["text"], gazetteer, demonyms=demonyms)
             scores.seconds += time.perf_counter() - started
             scores.documents += 1
             scores.characters += len(doc["text"])

@@ -180,8 +180,13 @@ def _is_sentence_initial(text: str, token: Token, sentence_start: int) -> bool:
     return before == ""
 
 
-def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
-    """Find place and actor mentions in ``report`` (see the module docstring)."""
+def extract(report: Report, gazetteer: Gazetteer, *, metonymy_as_places: bool = False) -> Extraction:
+    """Find place and actor mentions in ``report`` (see the module docstring).
+
+    ``metonymy_as_places=True`` also keeps "Moscow" in "Moscow is keen" as a
+    place mention (besides the actor mention): the name still designates the
+    place, as toponym corpora annotate it; maps leave it out.
+    """
     text = report.text
     spans = sentence_spans(text, report.body_start)
     blocked = [(m.start(), m.end(), m.group()) for m in _not_places().finditer(text, report.body_start)]
@@ -241,7 +246,7 @@ def extract(report: Report, gazetteer: Gazetteer) -> Extraction:
                 seat = seat_actor(text[start:end]) or _country_actor(gazetteer, candidates)
                 if seat:
                     actor_mentions.append(ActorMention(seat, text[start:end], start, end, "seat"))
-                    reason = "metonymy"
+                    reason = None if metonymy_as_places else "metonymy"
             if reason:
                 rejected.append((text[start:end], start, end, reason))
             else:
