@@ -28,7 +28,7 @@ _TRIGGERS = [
     ("meeting", r"met|meeting|talks|summit"),
     ("clash", r"clash(?:es|ed)?|fighting|fought|battle[ds]?"),
     ("deployment", r"deploy(?:ed|ment)|stationed|reinforce(?:d|ments)"),
-    ("presence", r"military\s+presence|presence|held\s+positions|positions"),
+    ("presence", r"military\s+presence|presence|(?:held|holds|hold|holding|took|taken|established|set\s+up)\s+positions"),
 ]
 EVENT_KINDS = tuple(k for k, _ in _TRIGGERS)
 _TRIGGER = re.compile("|".join(rf"(?P<{k}>\b(?:{p})\b)" for k, p in _TRIGGERS), re.IGNORECASE)

@@ -43,8 +43,10 @@ _DISTANCE = re.compile(
     rf"(?P<n>\d+(?:[.,]\d+)?)\s*(?P<unit>km|kilometres|kilometers|miles|mi|metres|meters|m)\s+(?:\([^()]{{0,30}}\)\s*)?(?P<dir>{_DIRECTION_WORDS})?\s*(?:of|from)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+_OFFSHORE = re.compile(r"\boff\s+(?:the\s+)?(?:(?:coast|coastline|shores?)\s+of\s+(?:the\s+)?)?$", re.IGNORECASE)
+_ALONG = re.compile(r"\balong\s+(?:the\s+)?$", re.IGNORECASE)
 _LAST_WORDS = frozenset({"of", "the", "from", "near", "around", "outside", "to", "nearby", "central", "rural", "centre",
-                         "center", "heart", *DIRECTIONS})
+                         "center", "heart", "off", "along", *DIRECTIONS})
 _UNIT_M = {"km": 1000, "kilometres": 1000, "kilometers": 1000, "miles": 1609.344, "mi": 1609.344,
            "metres": 1, "meters": 1, "m": 1}
 
@@ -59,10 +61,12 @@ class Qualifier:
     rules: tuple[str, ...]
     bearing: float | None = None
     distance_m: float | None = None
+    #: Where the whole phrase ends when it takes in a second place ("between X and Y").
+    phrase_end: int | None = None
 
     @property
     def geo_precision(self) -> str:
-        return "near" if {"near", "offset"} & set(self.rules) else "part"
+        return "near" if {"near", "offset", "offshore", "along", "between"} & set(self.rules) else "part"
 
 
 def find_qualifier(text: str, sentence_start: int, mention_start: int) -> Qualifier | None:
@@ -72,6 +76,10 @@ def find_qualifier(text: str, sentence_start: int, mention_start: int) -> Qualif
     last = left.rstrip().rsplit(None, 1)[-1].lower() if left.strip() else ""
     if last not in _LAST_WORDS:
         return None  # every qualifier ends with one of these words: skip the costly patterns
+    for pattern, rule in ((_OFFSHORE, "offshore"), (_ALONG, "along")):
+        m = pattern.search(left)
+        if m:
+            return Qualifier(m.group(), window_start + m.start(), mention_start, (rule,))
     distance = _DISTANCE.search(left)
     if distance:
         n = float(distance.group("n").replace(",", "."))
@@ -126,7 +134,8 @@ def _local_crs(lon: float, lat: float):
     return forward, back
 
 
-def derive_geometry(geometry, qualifier: Qualifier, *, urban_cores=(), point_radius_m: float = 5000.0):
+def derive_geometry(geometry, qualifier: Qualifier, *, urban_cores=(), point_radius_m: float = 5000.0,
+                    land=None, partner=None):
     """The area ``qualifier`` describes, derived from ``geometry`` (WGS84).
 
     ``urban_cores`` are (lon, lat) points of the towns the countryside
@@ -153,6 +162,21 @@ def derive_geometry(geometry, qualifier: Qualifier, *, urban_cores=(), point_rad
         f2, b2 = _local_crs(lon2, lat2)
         spot = Point(0, 0).buffer(max(qualifier.distance_m * 0.15, 1000))
         return transform(b2.transform, spot)
+    if "between" in qualifier.rules and partner is not None:
+        from shapely.geometry import LineString
+
+        a = transform(forward.transform, geometry.centroid)
+        b = transform(forward.transform, partner.centroid)
+        line = LineString([(a.x, a.y), (b.x, b.y)])
+        return transform(back.transform, line.buffer(max(2000.0, line.length / 6)))
+    if "along" in qualifier.rules:
+        edge = shape_m.boundary if shape_m.geom_type in ("Polygon", "MultiPolygon") else shape_m
+        return transform(back.transform, edge.buffer(3000.0))
+    if "offshore" in qualifier.rules:
+        sea = shape_m.buffer(25_000.0)
+        if land is not None:
+            sea = sea.difference(transform(forward.transform, land))
+        return transform(back.transform, sea if not sea.is_empty else shape_m.buffer(25_000.0))
     if shape_m.geom_type in ("Point", "MultiPoint", "LineString", "MultiLineString"):
         radius = point_radius_m if shape_m.geom_type.endswith("Point") else point_radius_m / 2
         shape_m = shape_m.buffer(radius * (3 if "countryside" in qualifier.rules or "near" in qualifier.rules else 1))

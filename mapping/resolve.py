@@ -57,8 +57,10 @@ class Resolution:
 
     @property
     def phrase(self) -> tuple[int, int]:
-        """Offsets of the whole phrase, qualifier included."""
-        return (self.qualifier.start if self.qualifier else self.mention.start, self.mention.end)
+        """Offsets of the whole phrase, qualifier included ("between X and Y" reaches Y)."""
+        if self.qualifier is None:
+            return (self.mention.start, self.mention.end)
+        return (self.qualifier.start, max(self.mention.end, self.qualifier.phrase_end or 0))
 
 
 def resolve(extraction: Extraction, gazetteer: Gazetteer, *, derive: bool = True) -> tuple[Resolution, ...]:
@@ -125,10 +127,13 @@ def resolve(extraction: Extraction, gazetteer: Gazetteer, *, derive: bool = True
         method = "+".join(["alias" if name_key(place.name) != m.key else "name", *how])
         qualifier = find_qualifier(text, m.sentence_start, m.start)
         geometry, precision = place.geometry, _base_precision(place)
+        if qualifier and "along" in qualifier.rules and _place_just_before(mentions, qualifier.start):
+            qualifier = None  # "a buffer zone along the Golan": relates two places, does not reshape the second
         if qualifier and derive:
             cores = _urban_cores(place, gazetteer, m) if "countryside" in qualifier.rules else ()
+            land = _land_near(place, gazetteer) if "offshore" in qualifier.rules else None
             try:
-                geometry = derive_geometry(place.geometry, qualifier, urban_cores=cores)
+                geometry = derive_geometry(place.geometry, qualifier, urban_cores=cores, land=land)
                 precision = qualifier.geo_precision
                 method += "+qualifier:" + ",".join(qualifier.rules)
             except Exception as err:  # GEOS on a vast or odd polygon: keep the whole place, say so
@@ -140,7 +145,43 @@ def resolve(extraction: Extraction, gazetteer: Gazetteer, *, derive: bool = True
                 method += "+qualifier-not-applied"
         results.append(Resolution(m, place, confidence, method,
                                   tuple((c, round(s[0], 3)) for s, c in scored[1:6]), qualifier, geometry, precision))
-    return tuple(results)
+    return _between(tuple(results), text, derive)
+
+
+_BETWEEN = re.compile(r"\bbetween\s+(?:the\s+)?$", re.IGNORECASE)
+_AND = re.compile(r"^\s+and\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def _between(results: tuple[Resolution, ...], text: str, derive: bool) -> tuple[Resolution, ...]:
+    """"between X and Y": X becomes the corridor joining the two places (Y is still mapped itself)."""
+    from dataclasses import replace
+
+    out = list(results)
+    for k, (a, b) in enumerate(zip(results, results[1:])):
+        if not (a.resolved and b.resolved and a.qualifier is None):
+            continue
+        if not (_BETWEEN.search(text, max(0, a.mention.start - 12), a.mention.start) and _AND.match(text[a.mention.end:b.mention.start])):
+            continue
+        start = _BETWEEN.search(text, max(0, a.mention.start - 12), a.mention.start).start()
+        qualifier = Qualifier(text[start:a.mention.start], start, a.mention.start, ("between",), phrase_end=b.mention.end)
+        geometry = derive_geometry(a.place.geometry, qualifier, partner=b.place.geometry) if derive else a.geometry
+        out[k] = replace(a, qualifier=qualifier, geometry=geometry, geo_precision="near",
+                         method=a.method + f"+qualifier:between:{b.place.id}")
+    return tuple(out)
+
+
+def _place_just_before(mentions, offset: int) -> bool:
+    return any(0 <= offset - m.end <= 25 for m in mentions)
+
+
+def _land_near(place: Place, gazetteer: Gazetteer):
+    from shapely.geometry import box
+    from shapely.ops import unary_union
+
+    lon, lat = place.point
+    area = box(lon - 1, lat - 1, lon + 1, lat + 1)
+    parts = [p.geometry for p in gazetteer if p.kind == "country" and p.pack == "world" and p.geometry.intersects(area)]
+    return unary_union(parts).intersection(area) if parts else None
 
 
 def _base_precision(place: Place) -> str:

@@ -303,7 +303,7 @@ def _feature(key, group, report: Report) -> Feature:
     a = get_actor(actor_id)
     layer = a.name if a else OTHER_LAYER
     if r.qualifier:
-        phrase = report.text[r.qualifier.start:r.mention.end]
+        phrase = report.text[slice(*r.phrase)]
         name = phrase[4:] if phrase.lower().startswith("the ") else phrase
         name = name[:1].upper() + name[1:]
     else:
