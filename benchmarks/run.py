@@ -601,7 +601,7 @@ def _loadavg() -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="fewer repeats and documents (a minute or two)")
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, 100 documents per corpus, only the 10,000-event map (about two minutes)")
     parser.add_argument("--only", help=f"comma-separated sections: {','.join(SECTIONS)}")
     parser.add_argument("--skip", help="comma-separated sections to leave out")
     parser.add_argument("--repeat", type=int, help="cold-start runs per command (default 5, quick 2)")
