@@ -296,7 +296,9 @@ def feature(fid, geom, *, name, kind, aliases=(), country=None, admin1=None, geo
             props[k] = v
     gj = mapping(geom)
     gj = {"type": gj["type"], "coordinates": round_coords(gj["coordinates"])}
-    return {"type": "Feature", "id": fid, "geometry": gj, "properties": props}
+    # RFC 7946 bbox: lets the loader and the renderer skip a record without building its geometry.
+    bbox = [round(v, 5) for v in geom.bounds]
+    return {"type": "Feature", "id": fid, "bbox": bbox, "geometry": gj, "properties": props}
 
 
 def write_pack(path: Path, name: str, description: str, licence: str, features: list) -> None:

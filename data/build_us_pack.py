@@ -87,7 +87,8 @@ def main(package_dir: str = "package"):
         code, state = by_fips[fips]
         g = shape(geometry).buffer(0).simplify(0.015, preserve_topology=True)
         g = orient(g, 1.0) if g.geom_type == "Polygon" else type(g)([orient(p, 1.0) for p in g.geoms])
-        features.append({"type": "Feature", "id": f"us-state-{code.lower()}", "geometry": _rounded(mapping(g)),
+        features.append({"type": "Feature", "id": f"us-state-{code.lower()}", "bbox": [round(v, 4) for v in g.bounds],
+                         "geometry": _rounded(mapping(g)),
                          "properties": {"name": props["name"], "aliases": [f"State of {props['name']}"], "kind": "admin_area",
                                         "country": "US", "admin1": code, "geonameid": int(state["geonameid"]),
                                         "precision_m": 1700, "approximate": False,

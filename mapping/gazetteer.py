@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -105,6 +106,7 @@ class Place:
     note: str | None = None
     pack: str | None = None
     label: tuple[float, float] | None = None
+    bbox: tuple[float, float, float, float] | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -134,6 +136,11 @@ class Place:
                 return (c.x, c.y)
         p = g.representative_point()
         return (p.x, p.y)
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(west, south, east, north), from the record's bbox when it has one (no geometry built)."""
+        return self.bbox if self.bbox is not None else self.geometry.bounds
 
     @cached_property
     def area_km2(self) -> float:
@@ -314,6 +321,17 @@ def _require(cond, path, index, field_name, message):
 
 
 def _place_from_feature(feature: dict, path: str, index: int, pack: str, validate: bool = True) -> Place:
+    if not validate:
+        # Bundled packs: checked by their build script and the test suite, read as they are.
+        props = feature["properties"]
+        return Place(
+            id=feature.get("id", props.get("id")), name=props["name"], kind=props["kind"], geometry=feature["geometry"],
+            country=props.get("country"), aliases=tuple(props.get("aliases", ())), precision_m=float(props["precision_m"]),
+            approximate=bool(props.get("approximate", False)), source=props["source"], geonameid=props.get("geonameid"),
+            population=props.get("population"), admin1=props.get("admin1"), operator=props.get("operator"),
+            controller=props.get("controller"), parent=props.get("parent"), note=props.get("note"), pack=pack,
+            bbox=_bbox(feature.get("bbox")),
+        )
     from shapely.geometry import shape
 
     _require(isinstance(feature, dict) and feature.get("type") == "Feature", path, index, "type",
@@ -355,13 +373,52 @@ def _place_from_feature(feature: dict, path: str, index: int, pack: str, validat
     geonameid = props.get("geonameid")
     _require(geonameid is None or (isinstance(geonameid, int) and not isinstance(geonameid, bool)), path, where,
              "geonameid", f"expected an integer or null, got {geonameid!r}")
+    _check_optional_fields(props, path, where)
     return Place(
         id=fid, name=name, kind=kind, geometry=geom, country=props.get("country"),
         aliases=tuple(aliases), precision_m=float(precision), approximate=bool(props.get("approximate", False)),
         source=source, geonameid=geonameid, population=props.get("population"), admin1=props.get("admin1"),
         operator=props.get("operator"), controller=props.get("controller"), parent=props.get("parent"),
-        note=props.get("note"), pack=pack,
+        note=props.get("note"), pack=pack, bbox=_bbox(feature.get("bbox")),
     )
+
+
+def _bbox(value):
+    if isinstance(value, list) and len(value) == 4 and all(isinstance(v, (int, float)) for v in value):
+        return tuple(float(v) for v in value)
+    return None
+
+
+def _check_optional_fields(props: dict, path: str, where: str) -> None:
+    """The optional properties: a wrong type would otherwise be taken silently ("false" as true)."""
+    from .actors import actors
+
+    def fail(key, message):
+        _require(False, path, where, key, message)
+
+    if not all(a.strip() for a in props.get("aliases", [])):
+        fail("aliases", "expected non-empty strings, got an empty alias")
+    approximate = props.get("approximate", False)
+    if not isinstance(approximate, bool):
+        fail("approximate", f"expected true or false, got {approximate!r}")
+    country = props.get("country")
+    if country is not None and not (isinstance(country, str) and _COUNTRY_CODE.fullmatch(country)):
+        fail("country", f"expected an ISO 3166 code such as 'SY' (or 'CN-TW'), or null, got {country!r}")
+    population = props.get("population")
+    if population is not None and not (isinstance(population, int) and not isinstance(population, bool) and population >= 0):
+        fail("population", f"expected a whole number >= 0, or null, got {population!r}")
+    for key in ("admin1", "parent", "note"):
+        value = props.get(key)
+        if value is not None and not isinstance(value, str):
+            fail(key, f"expected a string or null, got {value!r}")
+    for key in ("operator", "controller"):
+        value = props.get(key)
+        if value is not None and value not in actors():
+            named = ", ".join(sorted(a for a in actors() if not a.startswith("country-")))
+            fail(key, f"unknown actor {value!r}; expected null, country-<ISO code> (e.g. country-jo) or one of {named}")
+
+
+_COUNTRY_CODE = re.compile(r"[A-Z]{2}(?:-[A-Z0-9]{1,3})?")
 
 
 def load_pack(path, *, validate: bool = True) -> list[Place]:

@@ -126,12 +126,24 @@ def transform(func, geometry):
 
 @lru_cache(maxsize=512)
 def _local_crs(lon: float, lat: float):
-    from pyproj import CRS, Transformer
+    """Transformers to and from an azimuthal equidistant projection centred on (lon, lat), in metres.
 
-    crs = CRS.from_proj4(f"+proj=aeqd +lat_0={lat:.6f} +lon_0={lon:.6f} +datum=WGS84 +units=m +no_defs")
-    forward = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    back = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    return forward, back
+    Built from a PROJ pipeline, which takes microseconds where a CRS-to-CRS
+    transformer takes tens of milliseconds.
+    """
+    from pyproj import Transformer
+    from pyproj.enums import TransformDirection
+
+    pipeline = (f"+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad "
+                f"+step +proj=aeqd +lat_0={lat:.6f} +lon_0={lon:.6f} +ellps=WGS84")
+    forward = Transformer.from_pipeline(pipeline)
+
+    class _Inverse:
+        @staticmethod
+        def transform(x, y):
+            return forward.transform(x, y, direction=TransformDirection.INVERSE)
+
+    return forward, _Inverse()
 
 
 def derive_geometry(geometry, qualifier: Qualifier, *, urban_cores=(), point_radius_m: float = 5000.0,

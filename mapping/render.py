@@ -127,7 +127,7 @@ def _symbol(kind: str, color: str, approximate: bool) -> dict:
     dash = ' stroke-dasharray="3 2"' if approximate else ""
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="{size}" height="{size}">'
            f'<circle cx="12" cy="12" r="11" fill="{color}" stroke="#222" stroke-width="1"{dash}/>{glyph}</svg>')
-    return {"svg": svg, "size": size}
+    return {"svg": svg, "size": size, "color": color}
 
 
 def _style(feature, color: str) -> dict:
@@ -313,8 +313,16 @@ def _segments(text: str, begin: int, spans, keys: dict, layer_index: dict) -> li
             cuts.update((max(start, begin), min(end, len(text))))
     cuts = sorted(cuts)
     pieces = []
+    # Sweep the cuts once: spans enter when they start and leave when they end (linear, not cuts x spans).
+    pending = sorted(spans, key=lambda s: s[0])
+    active: list = []
+    next_span = 0
     for a, b in zip(cuts, cuts[1:]):
-        covering = [item for start, end, item in spans if start <= a and end >= b]
+        while next_span < len(pending) and pending[next_span][0] <= a:
+            active.append(pending[next_span])
+            next_span += 1
+        active = [span for span in active if span[1] >= b]
+        covering = [item for start, end, item in active]
         piece = {"text": text[a:b], "cls": None, "refs": "", "n": 0, "title": ""}
         drawn = list(dict.fromkeys(f for f in covering if f is not None and id(f) in keys))
         context = list(dict.fromkeys(f for f in covering if f is not None and id(f) not in keys))
@@ -413,8 +421,12 @@ def _basemap(bounds) -> dict:
     far_pad = max(maxx - minx, maxy - miny, 4) * 3
     far = box(max(minx - far_pad, -180), max(miny - far_pad, -85), min(maxx + far_pad, 180), min(maxy + far_pad, 85))
     features = []
+    fw, fs, fe, fn = far.bounds
     for place in default_gazetteer():
-        if place.kind != "country" or place.pack != "world" or not place.geometry.intersects(far):
+        if place.kind != "country" or place.pack != "world":
+            continue
+        w, s, e, n = place.bounds
+        if w > fe or e < fw or s > fn or n < fs or not place.geometry.intersects(far):
             continue
         parts = [_clip(place.geometry, far, 0.06, min_area=0.18 ** 2).difference(near)]
         if place.geometry.intersects(near):
@@ -514,6 +526,9 @@ def _add_layers(m, situation, layers) -> dict:
     shared = _share_geometries(datas, prefix)
     if shared:
         m.add_child(_script(f"situationMapGeometries({script_json(shared)});"), name=f"situation_geometries_{prefix}")
+    symbols = _share_symbols(datas, prefix)
+    if symbols:
+        m.add_child(_script(f"situationMapSymbols({script_json(symbols)});"), name=f"situation_symbols_{prefix}")
     for layer, data in zip(layers, datas):
         group = folium.FeatureGroup(name=_layer_label(layer, sum(not f.context for f in layer.features)),
                                     overlay=True, show=True)
@@ -573,6 +588,35 @@ def _share_geometries(datas: list[dict], prefix: str) -> dict:
             for feature in features:
                 feature["geometry"] = None
                 feature["properties"]["_g"] = ref
+    return table
+
+
+#: Above this many point features on one page, markers are drawn as circles on a canvas:
+#: thousands of SVG icons in the DOM take seconds to lay out.
+CANVAS_POINTS = 1000
+
+
+def _share_symbols(datas: list[dict], prefix: str) -> dict:
+    """Marker symbols and area styles are written once per distinct value and referenced by key.
+
+    With many points the page switches to canvas circle markers (``data["canvas"]``).
+    """
+    table: dict[str, object] = {}
+    refs: dict[str, str] = {}
+    points = sum(f["geometry"] is not None and f["geometry"]["type"] == "Point" for d in datas for f in d["features"])
+    for data in datas:
+        data["canvas"] = points > CANVAS_POINTS
+        for feature in data["features"]:
+            props = feature["properties"]
+            for name, short in (("_symbol", "_s"), ("_style", "_st")):
+                value = props.pop(name, None)
+                if value is None:
+                    continue
+                text = json.dumps(value, sort_keys=True)
+                if text not in refs:
+                    refs[text] = f"{prefix}{short}{len(refs)}"
+                    table[refs[text]] = value
+                props[short] = refs[text]
     return table
 
 

@@ -180,7 +180,9 @@ def _land_near(place: Place, gazetteer: Gazetteer):
 
     lon, lat = place.point
     area = box(lon - 1, lat - 1, lon + 1, lat + 1)
-    parts = [p.geometry for p in gazetteer if p.kind == "country" and p.pack == "world" and p.geometry.intersects(area)]
+    parts = [p.geometry for p in gazetteer if p.kind == "country" and p.pack == "world"
+             and not (p.bounds[0] > lon + 1 or p.bounds[2] < lon - 1 or p.bounds[1] > lat + 1 or p.bounds[3] < lat - 1)
+             and p.geometry.intersects(area)]
     return unary_union(parts).intersection(area) if parts else None
 
 
@@ -200,7 +202,7 @@ STRAY_KM = 1500.0
 def _stray(place: Place, context: "_Context") -> bool:
     if place.pack != "geonames" or place.kind not in SETTLEMENT_KINDS or (place.population or 0) >= 100_000:
         return False
-    if not context.anchors or context.countries.get(place.country, 0.0) > 0.45:
+    if not context.anchors or context.countries.get(place.country, 0.0) > 0.2:
         return False
     return min(_km(place.point, a) for a in context.anchors) > STRAY_KM
 
@@ -211,7 +213,9 @@ class _Context:
     def __init__(self):
         self.countries: dict[str, float] = {}
         self.admin1: dict[tuple, float] = {}
-        self.anchors: list[tuple[float, float]] = []
+        # Anchor points with how many mentions put them there: a report repeats its places,
+        # and distances are computed once per distinct point.
+        self.anchors: dict[tuple[float, float], int] = {}
 
     def add_country(self, country, weight):
         self.countries[country] = self.countries.get(country, 0.0) + weight
@@ -231,7 +235,7 @@ class _Context:
         if admin1:
             self.admin1[admin1] = self.admin1.get(admin1, 0.0) + weight
         if anchor:
-            self.anchors.append(anchor)
+            self.anchors[anchor] = self.anchors.get(anchor, 0) + 1
 
     def withdraw(self, vote):
         if not vote:
@@ -242,7 +246,10 @@ class _Context:
         if admin1:
             self.admin1[admin1] -= weight
         if anchor:
-            self.anchors.remove(anchor)
+            if self.anchors[anchor] > 1:
+                self.anchors[anchor] -= 1
+            else:
+                del self.anchors[anchor]
 
 
 def _score(place: Place, mention: Mention, context: _Context) -> tuple[float, list[str]]:

@@ -326,12 +326,18 @@ def _mark_context(features: list[Feature]) -> list[Feature]:
     from dataclasses import replace
     from .resolve import _km
 
-    def area(f):
-        from pyproj import Geod
+    from pyproj import Geod
 
+    geod = Geod(ellps="WGS84")
+    by_geometry: dict[int, float] = {}  # features of one place share its geometry object
+
+    def area(f):
         if f.geometry.geom_type not in ("Polygon", "MultiPolygon"):
             return 0.0
-        return abs(Geod(ellps="WGS84").geometry_area_perimeter(f.geometry)[0]) / 1e6
+        key = id(f.geometry)
+        if key not in by_geometry:
+            by_geometry[key] = abs(geod.geometry_area_perimeter(f.geometry)[0]) / 1e6
+        return by_geometry[key]
 
     areas = {f.id: area(f) for f in features}
     local = [f for f in features if f.place_kind not in ("country", "continent") and areas[f.id] < CONTEXT_AREA_KM2]

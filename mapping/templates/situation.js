@@ -9,16 +9,28 @@ function situationMapGeometries(table) {
   for (var ref in table) { situationMap.geometries[ref] = table[ref]; }
 }
 
+// Marker symbols and area styles, written once per distinct value (see render._share_symbols).
+function situationMapSymbols(table) {
+  situationMap.symbols = situationMap.symbols || {};
+  for (var ref in table) { situationMap.symbols[ref] = table[ref]; }
+}
+
 // Draws one layer of a situation and registers its features by key.
 function situationMapLayer(data, group) {
   var sm = situationMap;
   (data.features || []).forEach(function (f) {
     if (!f.geometry && f.properties && f.properties._g && sm.geometries) { f.geometry = sm.geometries[f.properties._g]; }
   });
+  var symbols = sm.symbols || {};
+  if (data.canvas && !sm.canvas) { sm.canvas = L.canvas({ padding: 0.5 }); }
   var layer = L.geoJSON(data, {
-    style: function (f) { return f.properties._style; },
+    style: function (f) { return f.properties._style || symbols[f.properties._st]; },
     pointToLayer: function (f, latlng) {
-      var s = f.properties._symbol, nudge = f.properties._nudge || [0, 0];
+      var s = f.properties._symbol || symbols[f.properties._s], nudge = f.properties._nudge || [0, 0];
+      if (data.canvas) {
+        return L.circleMarker(latlng, { renderer: sm.canvas, radius: 5, weight: 1, color: "#222",
+                                        fillColor: s.color, fillOpacity: 0.9 });
+      }
       return L.marker(latlng, {
         icon: L.divIcon({ className: "sm-icon", html: s.svg, iconSize: [s.size, s.size],
                           iconAnchor: [s.size / 2 - nudge[0], s.size / 2 - nudge[1]], popupAnchor: [nudge[0], nudge[1] - s.size / 2] }),
@@ -125,7 +137,7 @@ function situationMapLayer(data, group) {
       var icon = f.layer.getElement && f.layer.getElement();
       if (icon) { icon.classList.toggle("sm-hover", on); }
     } else if (f.layer.setStyle) {
-      var base = f.layer.feature.properties._style;
+      var props = f.layer.feature.properties, base = props._style || (sm.symbols || {})[props._st] || {};
       f.layer.setStyle(on ? { weight: (base.weight || 2) + 3, opacity: 1 } : base);
     }
   };
