@@ -166,6 +166,7 @@ def _places(situation, args) -> int:
             "lon": round(r.place.point[0], 5) if r.place else None, "lat": round(r.place.point[1], 5) if r.place else None,
             "confidence": r.confidence, "method": r.method,
             "qualifier": r.qualifier.text if r.qualifier else None,
+            **({"report": situation.report_of(m).id} if len(situation.reports) > 1 else {}),
         })
     if args.json:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)

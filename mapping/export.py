@@ -128,6 +128,8 @@ def export(situation, path, format: str | None = None) -> Path:
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise MappingError(f"cannot write {str(path)!r}: folder {str(parent)!r} does not exist")
+    if path.is_dir():
+        raise MappingError(f"cannot write {str(path)!r}: it is a folder; expected a file name such as {str(path / ('situation' + exporter.suffixes[0]))!r}")
     workdir = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent))
     try:
         tmp = workdir / path.name
@@ -373,9 +375,9 @@ class KMLExporter(Exporter):
         kml = ET.Element("kml", xmlns=_KML_NS)
         doc = ET.SubElement(kml, "Document")
         ET.SubElement(doc, "name").text = document_meta.get("title") or "situation-map"
-        ET.SubElement(doc, "description").text = "".join(
-            f"<p>{html.escape(', '.join(str(v) for v in (m.get('source'), m.get('title'), m.get('published')) if v))}</p>"
-            for m in reports.values())
+        lines = [", ".join(str(v) for v in (m.get("source"), m.get("title"), m.get("published")) if v)
+                 for m in reports.values()]
+        ET.SubElement(doc, "description").text = "".join(f"<p>{html.escape(line)}</p>" for line in lines if line)
         for layer in situation.layers:
             for approximate in (False, True):
                 style = ET.SubElement(doc, "Style", id=_style_id(layer.name + ("-approximate" if approximate else "")))

@@ -24,6 +24,12 @@ def write_atomic(path, data: str | bytes) -> Path:
         sys.stdout.flush()
         return Path("-")
     path = Path(path)
+    from .errors import MappingError
+
+    if path.is_dir():
+        raise MappingError(f"cannot write {str(path)!r}: it is a folder, expected a file name")
+    if not (path.parent if str(path.parent) else Path(".")).is_dir():
+        raise MappingError(f"cannot write {str(path)!r}: folder {str(path.parent)!r} does not exist")
     mode = "wb" if isinstance(data, bytes) else "w"
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
     try:

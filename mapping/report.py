@@ -71,7 +71,7 @@ _SIGNATURES = (
     (b"\x1f\x8b", "gzip-compressed data: decompress it first"),
 )
 
-_HEADER = re.compile(r"\A\ufeff?[ \t]*date[ \t]+(\d{4}-\d{2}-\d{2})(?:[ \t]+|[ \t]*\r?\n|\Z)", re.IGNORECASE)
+_HEADER = re.compile(r"\A\ufeff?[ \t]*date[ \t]+(\d{4}-\d{2}-\d{2})(?:[ \t]+|[ \t]*(?:\r\n|\r|\n)|\Z)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ _BLOCK_TAGS = frozenset(
     "header hr html li main nav ol p pre section table tbody td tfoot th thead title tr ul".split())
 _MARKUP = re.compile(
     r"<!--.*?(?:-->|\Z)"                                              # comments
-    r"|<(script|style|template|noscript|svg|math)\b[^>]*>.*?(?:</\1\s*>|\Z)"  # elements whose content is not text
+    r"|<(script|style|template|noscript|svg|math|title)\b[^>]*>.*?(?:</\1\s*>|\Z)"  # content that is not body text
     r"|<!\[CDATA\[.*?(?:\]\]>|\Z)"
     r"|<[!?][^>]*>"                                                   # doctype, processing instructions
     r"|</?([A-Za-z][A-Za-z0-9:-]*)\b[^>]*>",                          # tags

@@ -29,7 +29,8 @@ _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof gen lt col maj capt sgt st mt ft jr sr no vs etc inc ltd co corp gov sen rep "
     "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e".split()
 )
-_SENTENCE_END = re.compile(r"[.!?]+[\"”’')\]]*(?=\s)|\n\s*\n|\n(?=\s*[-*•])")
+_NEWLINE = r"(?:\r\n|\r(?!\n)|\n)"  # LF, CRLF or a lone CR (old Mac files)
+_SENTENCE_END = re.compile(rf"[.!?]+[\"”’')\]]*(?=\s)|{_NEWLINE}\s*{_NEWLINE}|[\r\n](?=\s*[-*•])")
 
 
 @dataclass(frozen=True, slots=True)

@@ -344,3 +344,16 @@ def test_cli_unknown_format_is_a_user_error_before_any_work(tmp_path, capsys, mo
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "formats: csv, geojson, gpkg, kml" in err and "Traceback" not in err
     assert not (tmp_path / "out.shp").exists()
+
+
+def test_a_situation_with_nothing_on_it_exports_everywhere(tmp_path):
+    import pyogrio
+
+    s = mapping.map_report("Nothing happened here.", source="Quiet News")
+    assert not s.features and not s.unresolved
+    assert json.loads(s.export(tmp_path / "e.geojson").read_text("utf-8"))["features"] == []
+    assert [name for name, _ in pyogrio.list_layers(s.export(tmp_path / "e.gpkg"))] == ["documents"]
+    root = ET.parse(s.export(tmp_path / "e.kml")).getroot()
+    assert root.find(f"{KML}Document/{KML}Folder") is None
+    assert "Quiet News" in root.find(f"{KML}Document/{KML}description").text
+    assert s.export(tmp_path / "e.csv").read_text("utf-8").count("\n") == 1  # the header only
