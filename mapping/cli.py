@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="read reports as plain text or HTML (auto: HTML for .html/.htm files and "
                             "text that starts like an HTML document)")
         p.add_argument("--max-chars", type=_count, default=None, metavar="N",
-                       help="refuse a report longer than N characters (default 1,000,000; 0: no limit)")
+                       help="refuse a report longer than N characters (default 10,000,000; 0: no limit)")
 
     m = sub.add_parser("map", help="map a report to HTML and/or GeoJSON", epilog=EXAMPLES,
                        formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -12,6 +12,7 @@ kept as unresolved mentions, never dropped.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass, field
@@ -194,6 +195,7 @@ def extract(report: Report, gazetteer: Gazetteer, *, metonymy_as_places: bool = 
     # Organisations and armed groups ("Hamas", "UNDOF") are not places, whatever GeoNames holds.
     blocked += [(a.start, a.end, a.text) for a in actor_mentions
                 if a.role in ("name", "organisation") and actors()[a.actor].kind != "state"]
+    blocked = _Spans(blocked)
     people = _person_names(text, report.body_start, gazetteer)
     lowercase_starts = gazetteer.lowercase_first_words
 
@@ -398,15 +400,40 @@ def _abbreviations(text, s_start, s_end, blocked, gazetteer):
     return found
 
 
+class _Spans:
+    """Character spans, sorted, answering "does [start, end) overlap one of them?" in log time.
+
+    Spans here are names and phrases, never longer than ``reach`` characters.
+    """
+
+    def __init__(self, spans=(), reach: int = 400):
+        self.items = sorted(spans)
+        self.starts = [s[0] for s in self.items]
+        self.reach = reach
+
+    def add(self, span):
+        k = bisect.bisect_left(self.starts, span[0])
+        self.starts.insert(k, span[0])
+        self.items.insert(k, span)
+
+    def overlapping(self, start: int, end: int):
+        k = bisect.bisect_left(self.starts, end) - 1
+        while k >= 0 and self.starts[k] > start - self.reach:
+            if self.items[k][1] > start:
+                return self.items[k]
+            k -= 1
+        return None
+
+
 def _blocked(start, end, blocked) -> bool:
-    return any(b_start < end and start < b_end for b_start, b_end, _ in blocked)
+    return blocked.overlapping(start, end) is not None
 
 
 def _rejection(text, tokens, i, n, s_start, blocked) -> str | None:
     start, end = tokens[i].start, tokens[i + n - 1].end
-    for b_start, b_end, name in blocked:
-        if b_start < end and start < b_end:
-            return f"part of the name {name!r}"
+    hit = blocked.overlapping(start, end)
+    if hit is not None:
+        return f"part of the name {hit[2]!r}"
     if i > 0:
         prev = tokens[i - 1]
         sep = _separator(text, prev, tokens[i])
@@ -473,8 +500,8 @@ def _unknown_places(text, spans, mentions, blocked, rejected, gazetteer) -> list
     """Capitalised names beside a place cue that the gazetteer does not hold."""
     # A name rejected only for being part of a longer name ("Qamar" in "Tall Qamar") does not block
     # the longer name from being an unknown place.
-    taken = ([(m.start, m.end) for m in mentions] + [(b[0], b[1]) for b in blocked]
-             + [(r[1], r[2]) for r in rejected if not r[3].startswith("inside a longer proper name")])
+    taken = _Spans([(m.start, m.end) for m in mentions] + [(b[0], b[1]) for b in blocked.items]
+                   + [(r[1], r[2]) for r in rejected if not r[3].startswith("inside a longer proper name")])
     found = []
     for si, (s_start, s_end) in enumerate(spans):
         for pattern in _UNKNOWN_PLACE_PATTERNS:
@@ -485,11 +512,11 @@ def _unknown_places(text, spans, mentions, blocked, rejected, gazetteer) -> list
                 while words and (words[0] in _ALLOWED_BEFORE or _is_demonym(words[0]) or words[0] in _TITLES):
                     start += len(words[0]) + 1
                     words = words[1:]
-                if not words or any(a < end and start < b for a, b in taken):
+                if not words or taken.overlapping(start, end) is not None:
                     continue
                 key = name_key(text[start:end])
                 cue = m.group(2).lower() if m.re is _UNKNOWN_PLACE_PATTERNS[1] else _cue(text, start, end, s_start, s_end)
                 found.append(Mention(text[start:end], start, end, text[s_start:s_end], s_start, si, key,
                                      gazetteer.candidates(key), cue))
-                taken.append((start, end))
+                taken.add((start, end))
     return found

@@ -48,7 +48,7 @@ __all__ = ["Report", "read_report", "read_report_file", "parse_date", "strip_mar
 #: text, so the limit keeps a run's time and memory bounded. A news report
 #: is 5,000 to 20,000 characters; split a longer document into several
 #: reports, which :func:`mapping.map_reports` merges.
-MAX_REPORT_CHARS = 1_000_000
+MAX_REPORT_CHARS = 10_000_000
 
 #: How a report file's bytes may be decoded: ``strict`` (invalid UTF-8 is an
 #: error) or ``replace`` (each invalid sequence becomes U+FFFD, with a warning).

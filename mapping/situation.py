@@ -7,7 +7,9 @@ converts to a GeoDataFrame, writes GeoJSON, and renders with folium.
 
 from __future__ import annotations
 
+import bisect
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -275,14 +277,14 @@ def build_situation(extraction: Extraction, resolutions: tuple[Resolution, ...],
                 add(r, actor_id, kind, event, event.actors)
                 used.add(r.mention.start)
 
-    controllers = {a.end: a.actor for a in extraction.actor_mentions if a.role == "controller"}
+    controllers = sorted((a.start, a.end, a.actor) for a in extraction.actor_mentions if a.role == "controller")
+    ends = [c[1] for c in controllers]
     for r in resolutions:
         if not r.resolved or r.mention.start in used:
             continue
         place = r.place
         text_before = report.text[max(0, r.mention.start - 30):r.mention.start]
-        controller = next((actor for end, actor in controllers.items() if 0 <= r.mention.start - end <= 1 or
-                           (end <= r.mention.start and not report.text[end:r.mention.start].strip(" -"))), None)
+        controller = _controller_before(controllers, ends, report.text, r.mention)
         if controller is None and "occupied" in text_before.lower():
             controller = place.controller
         actor_id = controller or place.operator or (place.controller if place.kind in ("zone", "region") and r.qualifier is None and place.controller else None)
@@ -293,6 +295,21 @@ def build_situation(extraction: Extraction, resolutions: tuple[Resolution, ...],
     features.sort(key=lambda f: (f.layer == CONTEXT_LAYER, f.layer == OTHER_LAYER, f.layer, f.mentions[0].start, f.id))
     unresolved = tuple(r.mention for r in resolutions if not r.resolved)
     return Situation((report,), tuple(features), unresolved, events, resolutions)
+
+
+_CONTROL_GAP = re.compile(r"[-\s](?:occupied|held|controlled|annexed|run)\s+(?:the\s+)?", re.IGNORECASE)
+
+
+def _controller_before(controllers, ends, text: str, mention) -> str | None:
+    """The actor of "Israeli-held X" or "Israeli-occupied X" (within or right before the mention)."""
+    k = bisect.bisect_right(ends, mention.end) - 1
+    if k < 0:
+        return None
+    start, end, actor = controllers[k]
+    if mention.start <= start < mention.end:
+        return actor
+    gap = text[end:mention.start]
+    return actor if end <= mention.start and (not gap.strip(" -") or _CONTROL_GAP.fullmatch(gap)) else None
 
 
 def _feature(key, group, report: Report) -> Feature:
