@@ -145,7 +145,9 @@ def resolve(extraction: Extraction, gazetteer: Gazetteer, *, derive: bool = True
                 method += "+qualifier-not-applied"
         results.append(Resolution(m, place, confidence, method,
                                   tuple((c, round(s[0], 3)) for s, c in scored[1:6]), qualifier, geometry, precision))
-    return _between(tuple(results), text, derive)
+    results = list(_between(tuple(results), text, derive))
+    results += _borders(extraction, results, gazetteer, context, derive)
+    return tuple(sorted(results, key=lambda r: r.mention.start))
 
 
 _BETWEEN = re.compile(r"\bbetween\s+(?:the\s+)?$", re.IGNORECASE)
@@ -168,6 +170,69 @@ def _between(results: tuple[Resolution, ...], text: str, derive: bool) -> tuple[
         out[k] = replace(a, qualifier=qualifier, geometry=geometry, geo_precision="near",
                          method=a.method + f"+qualifier:between:{b.place.id}")
     return tuple(out)
+
+
+_BORDER = re.compile(r"\b(?:the\s+)?(?:(?:[Ss]yrian|[Ii]sraeli|[A-Z][a-z]+)[-\s](?:[A-Z][a-z]+\s+)?)?"
+                     r"(border(?:\s+(?:area|region|zone|strip|villages?|towns?))?|borderlands?|frontier(?:\s+area)?)\b")
+_BORDER_LOCATIVE = re.compile(r"\b(?:on|along|across|near|at|to|in|into|over|patrolled|patrolling|crossed|crossing|toward|towards)\s+$",
+                              re.IGNORECASE)
+#: Half-width of a derived border area on each side of the boundary.
+BORDER_STRIP_M = 10_000.0
+
+
+def _borders(extraction: Extraction, results, gazetteer: Gazetteer, context: "_Context", derive: bool) -> list[Resolution]:
+    """"the border area", "on the border": a strip along the boundary of the two countries the
+    sentence is about, when they are neighbours; otherwise nothing (a common noun, not a name)."""
+    from .actors import actor as get_actor
+
+    text = extraction.report.text
+    taken = [(r.mention.start, r.mention.end) for r in results]
+    main = max(((c, v) for c, v in context.countries.items() if v > 0), key=lambda cv: cv[1], default=(None, 0))[0]
+    countries = {p.country: p for p in gazetteer if p.kind == "country" and p.pack == "world" and p.country}
+    found = []
+    for si, (s_start, s_end) in enumerate(extraction.sentences):
+        for m in _BORDER.finditer(text, s_start, s_end):
+            start, end = m.start(), m.end()
+            compound = " " in m.group(1) or m.group(1).startswith("borderland")
+            if not compound and not _BORDER_LOCATIVE.search(text, max(s_start, start - 14), start):
+                continue  # a bare "border" is a place only after "on", "across", "along"...
+            if any(a < end and start < b for a, b in taken):
+                continue
+            named = [r.place.country for r in results if r.resolved and r.place.kind == "country"
+                     and s_start <= r.mention.start < s_end]
+            named += [getattr(get_actor(a.actor), "country", None) for a in extraction.actor_mentions
+                      if s_start <= a.start < s_end]
+            pair = list(dict.fromkeys(c for c in [*named, main] if c in countries))
+            if len(pair) < 2:
+                continue
+            a, b = countries[pair[0]], countries[pair[1]]
+            geometry = _border_strip(a.geometry, b.geometry) if derive else a.geometry
+            if geometry is None or geometry.is_empty:
+                continue
+            sentence = text[s_start:s_end]
+            mention = Mention(text[start:end], start, end, sentence, s_start, si, name_key(text[start:end]), (), "border")
+            qualifier = Qualifier("", start, start, ("border",))
+            found.append(Resolution(mention, a, 0.6, f"border:{a.country}-{b.country}", ((b.id, 0.0),), qualifier,
+                                    geometry, "near"))
+            taken.append((start, end))
+    return found
+
+
+def _border_strip(a, b):
+    """The land within ``BORDER_STRIP_M`` of the boundary between countries ``a`` and ``b``, or None."""
+    import shapely
+    from .qualify import _local_crs, transform
+
+    if a.distance(b) > 0.01:
+        return None
+    shared = a.boundary.intersection(b.buffer(0.01))
+    if shared.is_empty:
+        return None
+    c = shared.centroid
+    forward, back = _local_crs(round(c.x, 2), round(c.y, 2))
+    land = shapely.make_valid(transform(forward.transform, a.union(b)))
+    strip = transform(forward.transform, shared).buffer(BORDER_STRIP_M).intersection(land)
+    return transform(back.transform, strip) if not strip.is_empty else None
 
 
 def _place_just_before(mentions, offset: int) -> bool:

@@ -268,7 +268,7 @@ def build_situation(extraction: Extraction, resolutions: tuple[Resolution, ...],
 
     for event in events:
         for r in event.locations:
-            kind = event.kind if event.kind in _EVENT_FEATURE_KINDS else r.place.kind
+            kind = event.kind if event.kind in _EVENT_FEATURE_KINDS else _place_kind(r)
             if event.kind in ("presence", "deployment") and r.place.kind not in SITE_KINDS and r.place.kind not in ("region", "zone", "admin_area", "city", "town", "village"):
                 continue
             for actor_id in event.actors or (r.place.operator or r.place.controller,):
@@ -288,7 +288,7 @@ def build_situation(extraction: Extraction, resolutions: tuple[Resolution, ...],
         if controller is None and "occupied" in text_before.lower():
             controller = place.controller
         actor_id = controller or place.operator or (place.controller if place.kind in ("zone", "region") and r.qualifier is None and place.controller else None)
-        add(r, actor_id, place.kind, None)
+        add(r, actor_id, _place_kind(r), None)
 
     features = [_feature(key, g, report) for key, g in groups.items()]
     features = _mark_context(features)
@@ -312,6 +312,11 @@ def _controller_before(controllers, ends, text: str, mention) -> str | None:
     return actor if end <= mention.start and (not gap.strip(" -") or _CONTROL_GAP.fullmatch(gap)) else None
 
 
+def _place_kind(r: Resolution) -> str:
+    """A border area derived from two countries is a zone, not a country."""
+    return "zone" if r.qualifier is not None and "border" in r.qualifier.rules else r.place.kind
+
+
 def _feature(key, group, report: Report) -> Feature:
     r: Resolution = group["resolution"]
     place = r.place
@@ -323,6 +328,9 @@ def _feature(key, group, report: Report) -> Feature:
         phrase = report.text[slice(*r.phrase)]
         name = phrase[4:] if phrase.lower().startswith("the ") else phrase
         name = name[:1].upper() + name[1:]
+        if "border" in r.qualifier.rules and r.alternatives:
+            other = r.alternatives[0][0].replace("country-", "").upper()
+            name = f"{name} ({place.country}–{other})"
     else:
         name = place.name
     kind = group["kind"]
