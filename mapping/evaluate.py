@@ -96,7 +96,7 @@ def predict(text: str, gazetteer, *, demonyms: bool = False) -> list[dict]:
     extraction = extract(report, gazetteer, metonymy_as_places=True)
     places = []
     for r in resolve(extraction, gazetteer, derive=False):
-        if r.resolved:
+        if r.resolved and r.mention.cue != "border":  # "the border area" is mapped, but it is no place name
             lon, lat = r.place.point
             places.append({"start": r.mention.start, "end": r.mention.end, "text": r.mention.text,
                            "lat": round(lat, 5), "lon": round(lon, 5)})
