@@ -362,6 +362,13 @@ def _km(a, b) -> float:
     return 12742 * math.asin(min(1.0, math.sqrt(h)))
 
 
+def _nearest(geometry, point) -> tuple[float, float]:
+    from shapely.ops import nearest_points
+
+    p = nearest_points(geometry, point)[0]
+    return (p.x, p.y)
+
+
 def _urban_cores(place: Place, gazetteer: Gazetteer, mention: Mention):
     """Towns that a place's countryside leaves out: its namesake settlement, if inside."""
     if place.geometry.geom_type not in ("Polygon", "MultiPolygon"):
@@ -372,6 +379,8 @@ def _urban_cores(place: Place, gazetteer: Gazetteer, mention: Mention):
         if candidate.kind in SETTLEMENT_KINDS:
             from shapely.geometry import Point
 
-            if place.geometry.buffer(0.05).contains(Point(candidate.point)):
+            point = Point(candidate.point)
+            # Inside, or on the edge within ~5 km (a town on the boundary of its own province).
+            if place.geometry.contains(point) or _km(candidate.point, _nearest(place.geometry, point)) < 5:
                 cores.append(candidate.point)
     return tuple(dict.fromkeys(cores))

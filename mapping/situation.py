@@ -65,8 +65,6 @@ class Feature:
 
     @property
     def properties(self) -> dict:
-        from shapely.geometry import mapping  # noqa: F401  (keeps shapely import lazy for callers)
-
         return {
             "name": self.name,
             "kind": self.kind,
@@ -225,7 +223,6 @@ class Situation:
 def _geometry_json(geometry) -> dict:
     from shapely.geometry import mapping
     from shapely.geometry.polygon import orient
-    from shapely import set_precision  # noqa: F401
 
     if geometry.geom_type == "Polygon":
         geometry = orient(geometry, 1.0)
