@@ -178,6 +178,10 @@ def _feature_json(feature, situation, key: str | None = None) -> dict:
         if geometry.geom_type != "Point":
             anchor = geometry.representative_point()
             props["_anchor"] = [round(anchor.y, 5), round(anchor.x, 5)]  # (lat, lon): Leaflet's order
+            if _has_center(feature):
+                # An event known only as an area ("a checkpoint in the countryside of ...") keeps
+                # its symbol, at a point inside the area, besides the dashed uncertain area.
+                props["_center"] = props["_anchor"]
     return {"type": "Feature", "id": feature.id, "geometry": _round_coordinates(_geometry_json(geometry), 5),
             "properties": props}
 
@@ -267,8 +271,14 @@ def _area_style(feature) -> str | None:
     return "approximate" if feature.approximate else "area"
 
 
+def _has_center(feature) -> bool:
+    """Whether an event drawn as an area also gets its symbol inside the area."""
+    return (feature.kind in _GLYPHS and feature.geometry.geom_type in ("Polygon", "MultiPolygon")
+            and feature.geo_precision != "region")
+
+
 def _legend(drawn) -> tuple[list[dict], list[dict]]:
-    kinds = sorted({_symbol_kind(f) for f in drawn if f.geometry.geom_type == "Point"},
+    kinds = sorted({_symbol_kind(f) for f in drawn if f.geometry.geom_type == "Point" or _has_center(f)},
                    key=lambda k: KIND_LABELS.get(k, k))
     symbols = [{"label": KIND_LABELS.get(k, k), "svg": _symbol(k, "#666666", False)["svg"]} for k in kinds]
     present = {_area_style(f) for f in drawn} - {None}
@@ -563,6 +573,9 @@ def _nudge_coincident_points(datas: list[dict], radius_px: int = 11) -> None:
         for feature in data["features"]:
             if feature["geometry"]["type"] == "Point":
                 at.setdefault(tuple(feature["geometry"]["coordinates"]), []).append(feature)
+            elif feature["properties"].get("_center"):  # symbols of events known as areas
+                lat, lon = feature["properties"]["_center"]
+                at.setdefault((lon, lat), []).append(feature)
     for features in at.values():
         if len(features) > 1:
             for i, feature in enumerate(features):

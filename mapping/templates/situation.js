@@ -41,6 +41,16 @@ function situationMapLayer(data, group) {
       var p = f.properties;
       if (p._popup) { l.bindPopup(p._popup, { maxWidth: 360, autoPanPadding: [24, 24] }); }
       if (p._tooltip) { l.bindTooltip(p._tooltip, { sticky: true }); }
+      if (p._center && !data.canvas) {
+        var c = p._symbol || symbols[p._s], shift = p._nudge || [0, 0];
+        var center = L.marker(p._center, {
+          icon: L.divIcon({ className: "sm-center", html: c.svg, iconSize: [c.size, c.size],
+                            iconAnchor: [c.size / 2 - shift[0], c.size / 2 - shift[1]] }),
+          keyboard: false, title: p.name
+        });
+        center.on("click", function () { l.openPopup(L.latLng(p._center)); });
+        center.addTo(group);
+      }
       if (p._key) {
         sm.features[p._key] = { layer: l, group: group, geojson: null, anchor: p._anchor, index: data.layer };
         l.on("popupopen", function () { sm.highlight(p._key); });
