@@ -183,8 +183,6 @@ BORDER_STRIP_M = 10_000.0
 def _borders(extraction: Extraction, results, gazetteer: Gazetteer, context: "_Context", derive: bool) -> list[Resolution]:
     """"the border area", "on the border": a strip along the boundary of the two countries the
     sentence is about, when they are neighbours; otherwise nothing (a common noun, not a name)."""
-    from .actors import actor as get_actor
-
     text = extraction.report.text
     taken = [(r.mention.start, r.mention.end) for r in results]
     main = max(((c, v) for c, v in context.countries.items() if v > 0), key=lambda cv: cv[1], default=(None, 0))[0]
@@ -198,15 +196,20 @@ def _borders(extraction: Extraction, results, gazetteer: Gazetteer, context: "_C
                 continue  # a bare "border" is a place only after "on", "across", "along"...
             if any(a < end and start < b for a, b in taken):
                 continue
-            named = [r.place.country for r in results if r.resolved and r.place.kind == "country"
-                     and s_start <= r.mention.start < s_end]
-            named += [getattr(get_actor(a.actor), "country", None) for a in extraction.actor_mentions
-                      if s_start <= a.start < s_end]
-            pair = list(dict.fromkeys(c for c in [*named, main] if c in countries))
-            if len(pair) < 2:
-                continue
-            a, b = countries[pair[0]], countries[pair[1]]
-            geometry = _border_strip(a.geometry, b.geometry) if derive else a.geometry
+            named = _countries_named(results, extraction, s_start, s_end)
+            if len(set(named)) < 2 and si > 0 and _PRONOUN_START.match(text, s_start):
+                # "It ... sent its troops across the border": the previous sentence says who.
+                named += _countries_named(results, extraction, *extraction.sentences[si - 1])
+            named = list(dict.fromkeys(c for c in [*named, main] if c in countries))
+            # The first two countries named that are neighbours ("Russian patrols ... Israel ...
+            # Syrian": Israel and Syria).
+            pairs = [(x, y) for i, x in enumerate(named) for y in named[i + 1:]]
+            geometry, a, b = None, None, None
+            for x, y in pairs:
+                a, b = countries[x], countries[y]
+                geometry = _border_strip(a.geometry, b.geometry) if derive else (a.geometry if a.geometry.distance(b.geometry) <= 0.01 else None)
+                if geometry is not None and not geometry.is_empty:
+                    break
             if geometry is None or geometry.is_empty:
                 continue
             sentence = text[s_start:s_end]
@@ -216,6 +219,20 @@ def _borders(extraction: Extraction, results, gazetteer: Gazetteer, context: "_C
                                     geometry, "near"))
             taken.append((start, end))
     return found
+
+
+_PRONOUN_START = re.compile(r"\W*(?:it|they|its|their)\b", re.IGNORECASE)
+
+
+def _countries_named(results, extraction: Extraction, start: int, end: int) -> list[str]:
+    """Countries a stretch of text names, as places or through their actors, in order."""
+    from .actors import actor as get_actor
+
+    named = [(r.mention.start, r.place.country) for r in results
+             if r.resolved and r.place.kind == "country" and start <= r.mention.start < end]
+    named += [(a.start, getattr(get_actor(a.actor), "country", None)) for a in extraction.actor_mentions
+              if start <= a.start < end]
+    return [country for _, country in sorted(named) if country]
 
 
 def _border_strip(a, b):

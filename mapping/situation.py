@@ -327,7 +327,7 @@ def _feature(key, group, report: Report) -> Feature:
         name = name[:1].upper() + name[1:]
         if "border" in r.qualifier.rules and r.alternatives:
             other = r.alternatives[0][0].replace("country-", "").upper()
-            name = f"{name} ({place.country}–{other})"
+            name = f"{name} ({'–'.join(sorted((place.country, other)))})"
     else:
         name = place.name
     kind = group["kind"]
