@@ -207,7 +207,8 @@ def _borders(extraction: Extraction, results, gazetteer: Gazetteer, context: "_C
             geometry, a, b = None, None, None
             for x, y in pairs:
                 a, b = countries[x], countries[y]
-                geometry = _border_strip(a.geometry, b.geometry) if derive else (a.geometry if a.geometry.distance(b.geometry) <= 0.01 else None)
+                ga, gb = _held(a, gazetteer), _held(b, gazetteer)
+                geometry = _border_strip(ga, gb) if derive else (a.geometry if ga.distance(gb) <= 0.01 else None)
                 if geometry is not None and not geometry.is_empty:
                     break
             if geometry is None or geometry.is_empty:
@@ -233,6 +234,28 @@ def _countries_named(results, extraction: Extraction, start: int, end: int) -> l
     named += [(a.start, getattr(get_actor(a.actor), "country", None)) for a in extraction.actor_mentions
               if start <= a.start < end]
     return [country for _, country in sorted(named) if country]
+
+
+def _held(country: Place, gazetteer: Gazetteer):
+    """The country as held on the ground: plus the areas a pack says it controls, minus those
+    inside it held by others (Israel with the occupied Golan, Syria without it), so that "the
+    border" follows the line where the two sides meet."""
+    cache = gazetteer.__dict__.setdefault("_held_cache", {})
+    if country.id in cache:
+        return cache[country.id]
+    from .actors import actors
+
+    geometry = country.geometry
+    for p in gazetteer:
+        if not p.controller or p.kind not in ("region", "zone", "admin_area") or p.controller not in actors():
+            continue
+        holder = actors()[p.controller].country
+        if holder == country.country:
+            geometry = geometry.union(p.geometry)
+        elif geometry.intersects(p.geometry):
+            geometry = geometry.difference(p.geometry)
+    cache[country.id] = geometry
+    return geometry
 
 
 def _border_strip(a, b):

@@ -221,9 +221,19 @@ class Situation:
 
 
 def _geometry_json(geometry) -> dict:
+    """RFC 7946 geometry: counter-clockwise exterior rings, coordinates on a 1e-6 degree grid.
+
+    Rounding alone can fold a thin polygon onto itself; GEOS's snap-rounding
+    (``set_precision``) puts coordinates on the grid and keeps the polygon valid.
+    """
+    import shapely
     from shapely.geometry import mapping
     from shapely.geometry.polygon import orient
 
+    if geometry.geom_type in ("Polygon", "MultiPolygon"):
+        snapped = shapely.set_precision(geometry, 1e-6)
+        if not snapped.is_empty and snapped.geom_type in ("Polygon", "MultiPolygon"):
+            geometry = snapped
     if geometry.geom_type == "Polygon":
         geometry = orient(geometry, 1.0)
     elif geometry.geom_type == "MultiPolygon":
