@@ -310,32 +310,30 @@ def _kml_geometry(parent, geometry: dict) -> None:
 
 
 def _note_html(props: dict, mentions, document: dict) -> str:
-    """A placemark's description: HTML in which every piece of report text is escaped.
+    """A placemark's description: HTML from an autoescaping template, so every piece of report
+    text is escaped.
 
     ``mentions`` are :class:`~mapping.extract.Mention` objects; each is
     quoted in its sentence, highlighted at its own offsets.
     """
-    e = html.escape
-    parts = []
-    head = " · ".join(e(str(x)) for x in (props.get("kind"), props.get("layer"), props.get("when")) if x)
-    if head:
-        parts.append(f"<p><b>{head}</b></p>")
+    from .render import _templates
+
+    quotes = []
     for m in mentions:
         i = m.start - m.sentence_start
         s = m.sentence
-        quoted = e(s[:i]) + "<b>" + e(s[i:i + len(m.text)]) + "</b>" + e(s[i + len(m.text):])
-        parts.append(f"<p>“{quoted}”<br/>characters {m.start}–{m.end}</p>")
-    where = ", ".join(e(str(x)) for x in (document.get("source"), document.get("title"), document.get("published")) if x)
+        quotes.append({"before": s[:i], "text": s[i:i + len(m.text)], "after": s[i + len(m.text):],
+                       "start": m.start, "end": m.end})
     url = document.get("url")
-    if url and re.match(r"https?://", str(url), re.IGNORECASE):
-        where = (where + " · " if where else "") + f'<a href="{e(str(url), quote=True)}">{e(str(url))}</a>'
-    if where:
-        parts.append(f"<p>{where}</p>")
-    if props.get("method"):
-        parts.append(f"<p>resolved by {e(str(props['method']))}, confidence {props.get('confidence')}; "
-                     f"coordinates: {e(str(props.get('source') or ''))} (± {props.get('precision_m')} m"
-                     f"{', approximate' if props.get('approximate') else ''})</p>")
-    return "".join(parts)
+    html_text = _templates().get_template("kml_note.html").render(
+        head=" · ".join(str(x) for x in (props.get("kind"), props.get("layer"), props.get("when")) if x),
+        quotes=quotes,
+        where=", ".join(str(x) for x in (document.get("source"), document.get("title"), document.get("published")) if x),
+        url=str(url) if url and re.match(r"https?://", str(url), re.IGNORECASE) else None,
+        method=props.get("method"), confidence=props.get("confidence"), source=props.get("source") or "",
+        precision_m=props.get("precision_m"), approximate=props.get("approximate"),
+    )
+    return html_text.strip()
 
 
 def _kml_when(parent, props: dict) -> None:
