@@ -25,7 +25,7 @@ from .names import name_key
 
 __all__ = ["WorldIndex", "world_index", "cache_dir", "build_world_index", "INDEX_VERSION"]
 
-INDEX_VERSION = 6
+INDEX_VERSION = 7
 _LATIN = re.compile(r"^[A-Za-z\u00C0-\u024F\u1E00-\u1EFF'’‘ʿʾ`.\- ]+$")
 #: Alternate names of small places are mostly noise (other languages' spellings of a hamlet).
 ALIAS_MIN_POPULATION = 15_000
@@ -61,6 +61,13 @@ class WorldIndex:
     prefixes: frozenset = frozenset()
 
     def __post_init__(self):
+        from array import array
+
+        # Numbers as typed arrays: a quarter of the memory of lists of floats, and they unpickle at once.
+        for name, code in (("geonameid", "q"), ("lon", "d"), ("lat", "d"), ("population", "q")):
+            value = getattr(self, name)
+            if not isinstance(value, array):
+                setattr(self, name, array(code, value))
         if not self.prefixes:
             self.prefixes = key_prefixes(self.keys)
 
