@@ -62,6 +62,8 @@ class Feature:
     rule: str | None = None
     report_id: str | None = None
     context: bool = False
+    #: Other places the name could mean, with their scores (best first), when it was ambiguous.
+    alternatives: tuple[tuple[str, float], ...] = ()
 
     @property
     def properties(self) -> dict:
@@ -90,6 +92,7 @@ class Feature:
             "rule": self.rule,
             "context": self.context,
             "report_id": self.report_id,
+            "alternatives": [{"gazetteer_id": pid, "score": score} for pid, score in self.alternatives],
         }
 
     @property
@@ -350,6 +353,7 @@ def _feature(key, group, report: Report) -> Feature:
         actors=tuple(sorted(group["actors"])), event=group["event"], when=group["when"],
         derived_from=place.id if r.qualifier else None,
         rule=",".join(r.qualifier.rules) if r.qualifier else None, report_id=report.id,
+        alternatives=tuple(r.alternatives) if not (r.qualifier and "border" in r.qualifier.rules) else (),
     )
 
 

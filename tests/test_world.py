@@ -48,6 +48,9 @@ def test_spelling_variants_resolve_to_one_place(gazetteer):
 def test_ambiguous_mention_without_evidence_keeps_alternatives(gazetteer):
     r = _resolved("He grew up in Springfield.", gazetteer)["Springfield"]
     assert r.alternatives and r.confidence < 0.8
+    (feature,) = json.loads(mapping.map_report("He grew up in Springfield.").to_geojson())["features"]
+    alternatives = feature["properties"]["alternatives"]
+    assert len(alternatives) >= 3 and all(a["gazetteer_id"].startswith("gn:") for a in alternatives)
 
 
 @pytest.mark.parametrize("text, not_a_place", [
