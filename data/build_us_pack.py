@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 SOURCE = "US Census Bureau cartographic boundaries 2017 (public domain) via the npm package us-atlas 3 (ISC)"
 
 
@@ -76,6 +77,8 @@ def main(package_dir: str = "package"):
     from shapely.geometry import mapping, shape
     from shapely.geometry.polygon import orient
 
+    from mapping.situation import _round
+
     base = Path(package_dir)
     states = json.loads((base / "states-10m.json").read_text())
     counties = json.loads((base / "counties-10m.json").read_text())
@@ -88,7 +91,7 @@ def main(package_dir: str = "package"):
         g = shape(geometry).buffer(0).simplify(0.015, preserve_topology=True)
         g = orient(g, 1.0) if g.geom_type == "Polygon" else type(g)([orient(p, 1.0) for p in g.geoms])
         features.append({"type": "Feature", "id": f"us-state-{code.lower()}", "bbox": [round(v, 4) for v in g.bounds],
-                         "geometry": _rounded(mapping(g)),
+                         "geometry": _round(mapping(g), 4),
                          "properties": {"name": props["name"], "aliases": [f"State of {props['name']}"], "kind": "admin_area",
                                         "country": "US", "admin1": code, "geonameid": int(state["geonameid"]),
                                         "precision_m": 1700, "approximate": False,
@@ -113,16 +116,6 @@ def main(package_dir: str = "package"):
             "features": features}
     out.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"{len(features)} records -> {out} ({out.stat().st_size / 1e6:.2f} MB)")
-
-
-def _rounded(obj, digits=4):
-    if isinstance(obj, float):
-        return round(obj, digits)
-    if isinstance(obj, (list, tuple)):
-        return [_rounded(x, digits) for x in obj]
-    if isinstance(obj, dict):
-        return {k: _rounded(v, digits) for k, v in obj.items()}
-    return obj
 
 
 if __name__ == "__main__":

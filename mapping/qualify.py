@@ -226,7 +226,3 @@ def _directional_part(shape_m, bearing: float, affinity, box):
     mid = (miny + maxy) / 2
     half = rotated.intersection(box(minx - 1, mid, maxx + 1, maxy + 1))
     return affinity.rotate(half, -bearing, origin=c)
-
-
-def bearing_name(bearing: float) -> str:
-    return _compass(bearing)

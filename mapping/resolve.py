@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 from dataclasses import dataclass
 
 from .extract import Extraction, Mention
@@ -236,11 +237,14 @@ def _countries_named(results, extraction: Extraction, start: int, end: int) -> l
     return [country for _, country in sorted(named) if country]
 
 
+_HELD: "weakref.WeakKeyDictionary[Gazetteer, dict]" = weakref.WeakKeyDictionary()
+
+
 def _held(country: Place, gazetteer: Gazetteer):
     """The country as held on the ground: plus the areas a pack says it controls, minus those
     inside it held by others (Israel with the occupied Golan, Syria without it), so that "the
     border" follows the line where the two sides meet."""
-    cache = gazetteer.__dict__.setdefault("_held_cache", {})
+    cache = _HELD.setdefault(gazetteer, {})
     if country.id in cache:
         return cache[country.id]
     from .actors import actors
