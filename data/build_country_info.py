@@ -1,9 +1,8 @@
 """Build mapping/data/country_info.json: the demonyms of every country.
 
 Source: the PyPI package ``countryinfo`` (MIT licence; its data derive from the
-REST Countries project). Its conventional label points (``latlng``) were tried
-as country points and scored worse on the eval corpora than the centroid of a
-country's largest part, so they are not used.
+REST Countries project). Its conventional points (``latlng``) become the
+countries' label points in the world pack (``data/build_packs.py``).
 Build-time only: ``pip install countryinfo && python data/build_country_info.py``.
 """
 

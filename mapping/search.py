@@ -35,7 +35,7 @@ def search(name: str, *, limit: int = 10, gazetteer: Gazetteer | None = None, cu
     if process is not None:
         keys = list(gazetteer.index)
         if gazetteer.world is not None:
-            keys += list(gazetteer.world.keys)
+            keys += gazetteer.world.all_keys()
         for other, score, _ in process.extract(key, keys, scorer=fuzz.ratio, limit=limit * 5, score_cutoff=cutoff):
             for pid in gazetteer.candidates(other):
                 scores[pid] = max(scores.get(pid, 0.0), round(float(score), 1))

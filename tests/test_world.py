@@ -78,16 +78,23 @@ def test_abbreviations(gazetteer):
     assert r["Charleston"].place.admin1 == "WV"
 
 
-def test_geonames_dump_import():
-    index = read_geonames_dump(DATA / "geonames-sample.txt", alternate_names=DATA / "alternate-names-sample.txt")
-    assert len(index) == 5  # the lake (class H) is not kept
+def test_geonames_dump_import(tmp_path):
+    from mapping.world import DumpReport, read_store, write_store
+
+    report = DumpReport()
+    table = read_geonames_dump(DATA / "geonames-sample.txt", alternate_names=DATA / "alternate-names-sample.txt",
+                               report=report)
+    assert len(table) == 6 and report.kept == 6  # the lake (class H) is kept too, as a lake
+    index = read_store(write_store(tmp_path / "store", table, description="test"))
     g = mapping.Gazetteer([], world=index)
+    (lake,) = g.lookup("Zzyzx Lake")
+    assert lake.kind == "lake"
     (airfield,) = g.lookup("Zzyzx Air Base")  # from alternateNames
     assert airfield.kind == "airbase" and airfield.point == (36.0, 33.0)
     assert g.lookup("Khan Arnaba")[0].geonameid == 168355
     assert not g.lookup("https://example.invalid/zzyzx")
-    only_lb = read_geonames_dump(DATA / "geonames-sample.txt", countries={"LB"})
-    assert len(only_lb) == 1
+    only_lb = read_geonames_dump(DATA / "geonames-sample.txt", countries={"LB"}, report=(skipped := DumpReport()))
+    assert len(only_lb) == 1 and skipped.skipped == {"in other countries (--countries)": 5}
 
 
 def test_geonames_import_cli_and_bad_dump(tmp_path, monkeypatch, capsys):
@@ -96,7 +103,8 @@ def test_geonames_import_cli_and_bad_dump(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SITUATION_MAP_CACHE", str(tmp_path))
     monkeypatch.setattr("mapping.world._INDEX", None)
     assert main(["gazetteer", "import-geonames", str(DATA / "geonames-sample.txt")]) == 0
-    assert list(tmp_path.glob("imported-geonames-*.pickle"))
+    assert "kept 6 places, skipped none" in capsys.readouterr().err
+    assert not list(tmp_path.glob("*.pickle")) and (tmp_path / "imported-geonames-v1" / "meta.json").is_file()
     bad = tmp_path / "bad.txt"
     bad.write_text("1\tonly\tthree\n", encoding="utf-8")
     assert main(["gazetteer", "import-geonames", str(bad)]) == 1
