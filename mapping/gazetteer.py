@@ -45,6 +45,7 @@ KINDS = frozenset({
     "country", "continent", "region", "admin_area", "city", "town", "village",
     "airbase", "naval_base", "military_site", "zone", "line", "crossing",
     "mountain", "camp", "landmark",
+    "airport", "port", "dam", "power_plant", "bridge", "hospital", "facility",  # sites (data/build_sites.py)
 })
 #: Kinds whose natural geometry is an area.
 AREA_KINDS = frozenset({"country", "continent", "region", "admin_area", "zone"})
