@@ -260,7 +260,8 @@ def check_coast(r: dict, coast, errors: list) -> float | None:
     tree, geoms = coast
     lon, lat = r["lon"], r["lat"]
     near = tree.query(box(lon - 1, lat - 1, lon + 1, lat + 1))
-    d = min((distance_m(lon, lat, geoms[i], search_deg=1.0) for i in near), default=math.inf)
+    # One measurement against all nearby coastline pieces (one projection, not one per piece).
+    d = distance_m(lon, lat, shapely.union_all([geoms[i] for i in near]), search_deg=1.0) if len(near) else math.inf
     if r.get("inland_water"):
         return d
     if d > r["precision_m"] + COAST_MARGIN_M:
