@@ -1,4 +1,5 @@
-"""Build mapping/data/common_words.txt: GeoNames names that are also common English words.
+"""Build mapping/data/common_words.txt (GeoNames names that are also common English words) and
+mapping/data/english_words.txt (every lower-case English dictionary word).
 
 A place called "Nice", "Mobile", "Reading" or "Police" needs more evidence than
 "Damascus" before a word in a report is taken as that place. The list is the
@@ -45,6 +46,14 @@ def main(dictionary="/usr/share/dict/american-english"):
     out = ROOT / "mapping" / "data" / "common_words.txt"
     out.write_text(NOTICE + "\n".join(sorted(keys)) + "\n", encoding="utf-8")
     print(f"{len(keys)} words -> {out}")
+    # Every lower-case dictionary word: a capitalised word no gazetteer knows that is one ("Congress",
+    # "Parliament") is not taken for an unknown place, however placey the words around it.
+    english = sorted(w for w in words if w.islower() and w.isalpha())
+    out = ROOT / "mapping" / "data" / "english_words.txt"
+    out.write_text(NOTICE.replace("GeoNames place names that are also common English words (lower-case dictionary "
+                                  "entries).", "Lower-case entries of the SCOWL American English word list.")
+                   + "\n".join(english) + "\n", encoding="utf-8")
+    print(f"{len(english)} words -> {out}")
 
 
 if __name__ == "__main__":

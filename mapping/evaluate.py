@@ -2,10 +2,22 @@
 
 A corpus is JSON Lines, one document per line:
 ``{"id", "text", "toponyms": [{"start", "end", "text", "lat", "lon", ...}]}``
-(the format of the LGL and GeoVirus corpora). Recognition is scored with exact
-and with overlapping spans; resolution by the distance between the predicted and
-the gold coordinates of matched mentions (accuracy within 161 km, median and
-mean error). Only the geoparsing stages run (recognition and resolution).
+(the format of the LGL and GeoVirus corpora). Only the geoparsing stages run
+(recognition and resolution).
+
+Two views of what counts as a place name (``uses``):
+
+- ``literal`` (the default): names used for the place itself, and for its
+  government ("Moscow said": metonymic uses, which toponym corpora annotate);
+- ``all``: every use, as LGL annotates: also names inside longer names
+  ("Paris Police Department", "Texas Department of Health") and demonyms
+  ("Russian troops" names Russia). GeoVirus annotates only the literal view.
+
+Recognition is scored with exact and with overlapping spans over every
+recognised place name, located or not. Resolution is scored on the recognised
+names that overlap a gold toponym: accuracy within 161 km of the gold point
+(``acc161``: among those given coordinates; ``acc161_all``: counting a name left
+unresolved as a miss), median and mean error in km, and the share located.
 """
 
 from __future__ import annotations
@@ -19,12 +31,15 @@ from pathlib import Path
 
 from .errors import MappingError
 
-__all__ = ["Scores", "evaluate", "predict", "score_document", "read_corpus"]
+__all__ = ["Scores", "evaluate", "predict", "score_document", "read_corpus", "USES", "reliability"]
+
+#: The views of what counts as a place name (see the module docstring).
+USES = ("literal", "all")
 
 
 @dataclass
 class Scores:
-    """Counts accumulated over documents; properties give the rates."""
+    """Counts accumulated over documents; :meth:`rates` gives the figures."""
 
     documents: int = 0
     characters: int = 0
@@ -32,8 +47,11 @@ class Scores:
     predicted: int = 0
     exact_hits: int = 0
     overlap_hits: int = 0
+    matched_unlocated: int = 0
     errors_km: list = field(default_factory=list)
     seconds: float = 0.0
+    #: (confidence, right) for every located prediction: right = overlaps a gold toponym within 161 km.
+    confidences: list = field(default_factory=list)
 
     @staticmethod
     def _f1(p, r):
@@ -45,16 +63,26 @@ class Scores:
         p_over = self.overlap_hits / self.predicted if self.predicted else 0.0
         r_over = self.overlap_hits / self.gold if self.gold else 0.0
         errors = self.errors_km
+        located = len(errors) + self.matched_unlocated
         return {
             "documents": self.documents, "gold": self.gold, "predicted": self.predicted,
             "precision_exact": p_exact, "recall_exact": r_exact, "f1_exact": self._f1(p_exact, r_exact),
             "precision_overlap": p_over, "recall_overlap": r_over, "f1_overlap": self._f1(p_over, r_over),
             "acc161": sum(e <= 161 for e in errors) / len(errors) if errors else 0.0,
+            "acc161_all": sum(e <= 161 for e in errors) / located if located else 0.0,
+            "located": len(errors) / located if located else 0.0,
             "median_km": statistics.median(errors) if errors else 0.0,
             "mean_km": statistics.fmean(errors) if errors else 0.0,
             "docs_per_s": self.documents / self.seconds if self.seconds else 0.0,
             "mb_per_s": self.characters / 1e6 / self.seconds if self.seconds else 0.0,
         }
+
+    def add(self, other: "Scores") -> None:
+        for name in ("documents", "characters", "gold", "predicted", "exact_hits", "overlap_hits", "matched_unlocated"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors_km += other.errors_km
+        self.confidences += other.confidences
+        self.seconds += other.seconds
 
 
 def _km(lat1, lon1, lat2, lon2) -> float:
@@ -80,35 +108,30 @@ def read_corpus(path):
             yield doc
 
 
-def predict(text: str, gazetteer, *, demonyms: bool = False) -> list[dict]:
-    """Places found in ``text``: ``{start, end, text, lat, lon}`` at each place's representative point.
-
-    Metonymic uses ("Moscow is keen") count as place names here, as toponym
-    corpora annotate them. ``demonyms=True`` also counts "Russian" or
-    "Sudanese" as naming the country (LGL's guidelines do, GeoVirus's do not).
-    """
-    from .actors import actors
+def predict(text: str, gazetteer, *, uses: str = "literal", toponym_model=None, ranker_model=None,
+            extraction=None) -> list[dict]:
+    """Place names in ``text``: ``{start, end, text, role, lat, lon, confidence}`` (``lat``/``lon`` None when
+    unresolved), in the view ``uses`` (see the module docstring)."""
     from .extract import extract
     from .report import Report
     from .resolve import resolve
 
-    report = Report(text)
-    extraction = extract(report, gazetteer, metonymy_as_places=True)
+    if uses not in USES:
+        raise MappingError(f"unknown uses={uses!r}: expected one of {', '.join(USES)}")
+    if extraction is None:
+        extraction = extract(Report(text), gazetteer, metonymy_as_places=True, model=toponym_model)
     places = []
-    for r in resolve(extraction, gazetteer, derive=False):
-        if r.resolved and r.mention.cue != "border":  # "the border area" is mapped, but it is no place name
-            lon, lat = r.place.point
-            places.append({"start": r.mention.start, "end": r.mention.end, "text": r.mention.text,
-                           "lat": round(lat, 5), "lon": round(lon, 5)})
-    if demonyms:
-        taken = [(p["start"], p["end"]) for p in places]
-        countries = {p.country: p for p in gazetteer if p.kind == "country" and p.country}
-        for a in extraction.actor_mentions:
-            country = countries.get(actors()[a.actor].country) if a.role == "demonym" else None
-            if country and not any(s < a.end and a.start < e for s, e in taken):
-                lon, lat = country.point
-                places.append({"start": a.start, "end": a.end, "text": a.text, "lat": round(lat, 5), "lon": round(lon, 5)})
-        places.sort(key=lambda p: p["start"])
+    for r in resolve(extraction, gazetteer, derive=False, model=ranker_model, associative=True):
+        m = r.mention
+        if m.cue == "border" or (uses == "literal" and m.role in ("associative", "demonym")):
+            continue  # "the border area" is mapped, but it is no place name
+        if m.role == "metonymic" and any(p["start"] == m.start for p in places):
+            continue
+        point = r.place.point if r.resolved else None
+        places.append({"start": m.start, "end": m.end, "text": m.text, "role": m.role,
+                       "lat": round(point[1], 5) if point else None, "lon": round(point[0], 5) if point else None,
+                       "confidence": r.confidence})
+    places.sort(key=lambda p: p["start"])
     return places
 
 
@@ -121,14 +144,22 @@ def score_document(gold: list[dict], predicted: list[dict], scores: Scores) -> N
     for p in predicted:
         match = next((g for g in unmatched if g["start"] < p["end"] and p["start"] < g["end"]), None)
         if match is None:
+            if p.get("lat") is not None:
+                scores.confidences.append((p.get("confidence", 0.0), False))
             continue
         unmatched.remove(match)
         scores.overlap_hits += 1
-        if match.get("lat") is not None and match.get("lon") is not None:
-            scores.errors_km.append(_km(float(match["lat"]), float(match["lon"]), p["lat"], p["lon"]))
+        if match.get("lat") is None or match.get("lon") is None:
+            continue
+        if p.get("lat") is None:
+            scores.matched_unlocated += 1
+            continue
+        error = _km(float(match["lat"]), float(match["lon"]), p["lat"], p["lon"])
+        scores.errors_km.append(error)
+        scores.confidences.append((p.get("confidence", 0.0), error <= 161))
 
 
-def evaluate(corpus, gazetteer=None, predictions=None, progress=None, *, demonyms: bool = False) -> Scores:
+def evaluate(corpus, gazetteer=None, predictions=None, progress=None, *, uses: str = "literal") -> Scores:
     """Run the geoparser over ``corpus`` and score it; optionally write predictions (JSON Lines)."""
     from .gazetteer import default_gazetteer
 
@@ -139,7 +170,7 @@ def evaluate(corpus, gazetteer=None, predictions=None, progress=None, *, demonym
     try:
         for doc in read_corpus(corpus):
             started = time.perf_counter()
-            places = predict(doc["text"], gazetteer, demonyms=demonyms)
+            places = predict(doc["text"], gazetteer, uses=uses)
             scores.seconds += time.perf_counter() - started
             scores.documents += 1
             scores.characters += len(doc["text"])
@@ -152,3 +183,15 @@ def evaluate(corpus, gazetteer=None, predictions=None, progress=None, *, demonym
         if out:
             out.close()
     return scores
+
+
+def reliability(confidences, bands=(0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.01)) -> list[dict]:
+    """How often located predictions were right, by confidence band (a reliability table)."""
+    rows = []
+    for lo, hi in zip(bands, bands[1:]):
+        inside = [right for c, right in confidences if lo <= c < hi]
+        if inside:
+            mean = statistics.fmean(c for c, _ in confidences if lo <= c < hi)
+            rows.append({"band": f"{lo:.1f}-{min(hi, 1.0):.1f}", "n": len(inside), "mean_confidence": mean,
+                         "right": sum(inside) / len(inside)})
+    return rows

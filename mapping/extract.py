@@ -1,31 +1,55 @@
-"""Recognition: find the places a report names, with exact character offsets.
+"""Recognition: find the places a report names, with exact character offsets, and how each is used.
 
-Gazetteer names are matched longest-first over word tokens; a match is kept
-only where the text uses it as a place. It is dropped when it is part of a
-longer proper name ("Hayat Tahrir Al Sham", "Paris Police Department",
-"Daraa 24"), a listed agency or organisation ("Sana reported"), or a person
-("Mr Al Assad"). A seat of government followed by a verb ("Moscow is keen")
-is kept as an actor mention, not a location. Capitalised names next to a place
-cue ("the village of Kudna", "Bayda province") that no gazetteer holds are
-kept as unresolved mentions, never dropped.
+Three steps:
+
+1. **Candidates.** Gazetteer names matched longest-first over word tokens (exact
+   keys, then spelling variants: :func:`mapping.names.variant_key`), press
+   abbreviations ("W.Va.", "B.C."), and capitalised names the gazetteer does not
+   know where the words around them say "place" (after *in*, *near*, *from*...,
+   before *province*, *district*, *village*, in "the X area", a dateline
+   "KHARKIV, Ukraine —", a list beside known places).
+2. **Is it a place?** A logistic model learned from annotated news
+   (``mapping/data/models/toponyms.json``, fitted by ``data/train_models.py`` on
+   the LGL and GeoVirus corpora) weighs each candidate's evidence: what the
+   gazetteer knows of the name (kinds, population, curated or world, name or
+   alias), its shape (capitalised, ALL CAPS, sentence-initial), the words around
+   it, person-name evidence (a first name or surname, "Mr", a full name elsewhere
+   in the report), organisation words, and how the report uses the name
+   elsewhere. Candidates below the model's threshold are set aside with their
+   score (``Extraction.rejected``).
+3. **How is it used?** A place name inside a longer name ("Paris Police
+   Department", "Fargo Mayor", "Costco Canada", "Kharkiv-based") is
+   *associative*; a demonym ("Russian troops") names its country as a
+   *demonym*; a capital or country used for its government ("Moscow is keen")
+   is *metonymic* and also an actor mention. Only *literal* mentions become
+   places on the map; the others are kept, with offsets and the place they
+   point to, in ``Extraction.associative``.
+
+A capitalised name used as a place that no gazetteer holds is kept as a mention
+without candidates (``match="unknown"``), which resolution reports as unresolved
+with its reason: recognition is never silent.
 """
 
 from __future__ import annotations
 
 import bisect
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from .actors import ActorMention, find_actor_mentions, seat_actor, actors
-from .gazetteer import Gazetteer
+from .actors import ActorMention, actors, find_actor_mentions, seat_actor
+from .gazetteer import PHYSICAL_KINDS, SETTLEMENT_KINDS, SITE_KINDS, Gazetteer
 from .names import join_keys, name_key, word_keys
 from .report import Report
 from .text import Token, sentence_index, sentence_spans, tokenize
 
-__all__ = ["Mention", "Extraction", "extract"]
+__all__ = ["Mention", "Extraction", "Candidate", "extract", "extract_from", "candidates", "ROLES"]
+
+#: How a mention uses its place: only ``literal`` mentions are drawn as places.
+ROLES = ("literal", "associative", "demonym", "metonymic")
 
 
 @dataclass(frozen=True)
@@ -34,7 +58,11 @@ class Mention:
 
     ``candidates`` are gazetteer ids with this name (empty when unknown);
     ``cue`` is a neighbouring word that says what kind of place it is
-    ("province", "village", "air base").
+    ("province", "village", "air base", "river"); ``role`` is one of
+    :data:`ROLES`; ``match`` says how the name was found (``name``,
+    ``variant``, ``abbreviation``, ``demonym``, ``unknown``, ``feature``);
+    ``score`` is the toponym model's probability that the words name a place;
+    ``context`` is the longer name an associative mention sits in.
     """
 
     text: str
@@ -46,6 +74,10 @@ class Mention:
     key: str
     candidates: tuple[str, ...] = ()
     cue: str | None = None
+    role: str = "literal"
+    match: str = "name"
+    score: float = 1.0
+    context: str | None = None
 
     def __post_init__(self):
         if self.end - self.start != len(self.text) or self.start < 0:
@@ -57,107 +89,85 @@ class Mention:
 
 @dataclass(frozen=True)
 class Extraction:
-    """What recognition found: place mentions, actor mentions, sentences, and what it set aside."""
+    """What recognition found: literal place mentions, associative ones, actor mentions, sentences,
+    and the candidates it set aside (text, start, end, reason)."""
 
     report: Report
     mentions: tuple[Mention, ...]
     actor_mentions: tuple[ActorMention, ...]
     sentences: tuple[tuple[int, int], ...]
     rejected: tuple[tuple[str, int, int, str], ...] = field(default=())
+    associative: tuple[Mention, ...] = field(default=())
 
     def sentence_of(self, offset: int) -> int:
         return sentence_index(list(self.sentences), offset)
 
 
-_TITLES = frozenset(
-    "Mr Mrs Ms Miss Dr Prof President Minister Premier Chancellor General Gen Col Colonel Lt Sgt Major Captain "
-    "Capt King Queen Prince Princess Sheikh Sheik Emir Pope Imam Rabbi Father Sir Lord Lady Senator Sen Rep "
-    "Governor Gov Mayor Ambassador Commander Secretary Judge Justice Saint Brigadier Marshal".split()
-)
-_ALLOWED_BEFORE = frozenset(
-    "North South East West Northern Southern Eastern Western Central Upper Lower Greater Old New Mount Lake "
-    "Occupied Rural Outer Inner Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March "
-    "April May June July August September October November December In At On From To Near Across Into Around "
-    "Outside Inside Between Along Throughout Within Towards Toward The A And Or But For While When Since After "
-    "Before During Across Beyond Both Like Unlike Despite".split()
-)
-_ORG_AFTER = frozenset(
-    "Agency Police Department Ministry University College School Hospital Times Post News Daily Tribune Herald "
-    "Journal Gazette Airlines Airways Club FC United Council Party Front Brigade Brigades Battalion Regiment "
-    "Division Corps Company Corporation Group Bank Exchange Institute Foundation Observatory Media TV Radio "
-    "Stadium Accord Accords Agreement Protocol Process Declaration Summit Conference Talks Format Treaty "
-    "Convention Street Road Avenue Square Hotel Mosque Church Airport".split()
-)
-_ALLOWED_AFTER = frozenset(
-    "Province Governorate Region District County Parish City Town Village Valley River Heights Mountains Mount "
-    "Strait Sea Gulf Bay Coast Island Islands Desert Plain Plains Basin Camp Crossing Airport Port Border Area "
-    "Countryside State Oblast Krai Canton Prefecture Municipality Township Borough".split()
-)
-_FEATURES = frozenset(
-    "Basin Valley River Mountains Mountain Range Hills Sea Gulf Bay Desert Plain Plains Lake Island Islands "
-    "Strait Coast Peninsula Dam Canal Forest Park".split()
-)
-_PREPOSITIONS = frozenset(
-    "in at on to from near into onto across around outside inside between along throughout within towards toward "
-    "over under via through of by for against off beyond past reach reached".split()
-)
-_VERBS = frozenset(
-    "is was are were has had have says said say condemned condemns denied denies accused accuses wants wanted "
-    "resumes resumed agreed agrees announced announces warned warns hopes hoped will would could should must may "
-    "might can rejected rejects insists insisted claimed claims confirmed confirms urged urges called calls "
-    "demanded demands backed backs supports supported sent sends launched launches struck strikes responded "
-    "responds seeks sought plans planned intends intended expects expected believes believed considers "
-    "considered blamed blames welcomed welcomes vowed vows pledged pledges threatened threatens signed signs "
-    "keeps kept".split()
-)
-#: Abbreviations with full stops that news writes for places (AP style for US states).
-_ABBREVIATIONS = {
-    "U.S.": "United States", "U.S.A.": "United States", "U.K.": "United Kingdom", "U.A.E.": "United Arab Emirates",
-    "D.C.": "Washington", "Ala.": "Alabama", "Ariz.": "Arizona", "Ark.": "Arkansas", "Calif.": "California",
-    "Colo.": "Colorado", "Conn.": "Connecticut", "Del.": "Delaware", "Fla.": "Florida", "Ga.": "Georgia",
-    "Ill.": "Illinois", "Ind.": "Indiana", "Kan.": "Kansas", "Kans.": "Kansas", "Ky.": "Kentucky", "La.": "Louisiana",
-    "Md.": "Maryland", "Mass.": "Massachusetts", "Mich.": "Michigan", "Minn.": "Minnesota", "Miss.": "Mississippi",
-    "Mo.": "Missouri", "Mont.": "Montana", "Neb.": "Nebraska", "Nebr.": "Nebraska", "Nev.": "Nevada",
-    "N.H.": "New Hampshire", "N.J.": "New Jersey", "N.M.": "New Mexico", "N.Y.": "New York", "N.C.": "North Carolina",
-    "N.D.": "North Dakota", "Okla.": "Oklahoma", "Ore.": "Oregon", "Pa.": "Pennsylvania", "R.I.": "Rhode Island",
-    "S.C.": "South Carolina", "S.D.": "South Dakota", "Tenn.": "Tennessee", "Tex.": "Texas", "Vt.": "Vermont",
-    "Va.": "Virginia", "Wash.": "Washington", "W.Va.": "West Virginia", "W. Va.": "West Virginia", "Wis.": "Wisconsin",
-    "Wisc.": "Wisconsin", "Wyo.": "Wyoming",
-}
-_ABBREVIATION = re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in sorted(_ABBREVIATIONS, key=len, reverse=True)) + r")")
-_ABBREVIATION_CUE = {"D.C.": "city", "U.S.": None, "U.S.A.": None, "U.K.": None, "U.A.E.": None}
-# "Wash." and "Mass." are also words; only after a comma ("Seattle, Wash.") do they name a state.
-_AFTER_COMMA_ONLY = frozenset({"Wash.", "Mass.", "Ind.", "Miss.", "Del.", "Mo.", "Ore.", "La.", "Ga.", "Va.", "Kan.", "Ill.", "Md.", "Pa.", "Tex."})
+class _Sentences(list):
+    """Sentence spans, carrying each sentence's tokens (so that later steps do not tokenize again)."""
 
-_AUXILIARIES = frozenset("is was are were has had have will would could should must may might can".split())
-_ADVERBS = frozenset("not also now still already reportedly reportedly apparently clearly never long".split())
-_ATTITUDES = frozenset(
-    "keen ready willing expected trying seeking determined going concerned prepared poised set likely unlikely "
-    "reluctant eager committed opposed pushing pressing hoping planning considering insisting demanding calling "
-    "threatening refusing believed thought said accused blamed".split()
-)
-_AGENT_BASE_VERBS = frozenset(
-    "say insist demand respond retaliate send strike attack condemn deny reject accept agree sign seek want "
-    "push press consider decide announce warn urge resume continue support back oppose refuse allow approve "
-    "veto act intervene negotiate join withdraw deploy launch".split()
-)
-_ARTICLE_WORDS = frozenset({"as", "at", "an", "ad", "ar", "ash", "ath", "adh", "ud", "ul"})
+    def __init__(self, spans, tokens):
+        super().__init__(spans)
+        self.tokens = tokens
 
-_CUE_AFTER = re.compile(
-    r"\s*(?:'s\s+)?(province|governorate|district|subdistrict|region|city|town|village|countryside|"
-    r"air\s?base|airbase|naval\s+base|naval\s+facility|base|airport|port|camp|crossing|area|border)\b",
-    re.IGNORECASE,
-)
-_CUE_BEFORE = re.compile(
-    r"\b(province|governorate|district|region|city|town|village|villages|camp|port|area|suburb|neighbou?rhood)"
-    r"\s+of\s+(?:the\s+)?$",
-    re.IGNORECASE,
-)
-_NAME = r"[A-Z][\w'’‘ʿ]+(?:-[\w'’‘ʿ]+)*"
-_UNKNOWN_PLACE_PATTERNS = (
-    re.compile(rf"\b(?:village|town|city|province|governorate|district|region|camp|neighbou?rhood|suburb|area)s?\s+of\s+((?:(?:al|el|ad|as|ar)-)?{_NAME}(?:\s+(?:(?:al|el|ad|as|ar)-)?{_NAME}){{0,3}})"),
-    re.compile(rf"\b((?:(?:al|el|ad|as|ar)-)?{_NAME}(?:\s+(?:(?:al|el|ad|as|ar)-)?{_NAME}){{0,2}})\s+(province|governorate|district|countryside|village|town|air\s?base|airbase|refugee\s+camp)\b"),
-)
+
+@dataclass
+class Candidate:
+    """A span that may name a place, with the evidence the toponym model weighs."""
+
+    start: int
+    end: int
+    key: str
+    ids: tuple[str, ...]
+    match: str
+    sentence_index: int
+    cue: str | None = None
+    features: list = field(default_factory=list)
+    role: str = "literal"
+    context: str | None = None
+
+
+# -- word lists (mapping/data/recognition_words.json) ---------------------------------
+
+@cache
+def _words() -> dict[str, frozenset[str]]:
+    data = json.loads((resources.files("mapping") / "data" / "recognition_words.json").read_text(encoding="utf-8"))
+    return {k: frozenset(v["words"]) for k, v in data.items() if isinstance(v, dict) and "words" in v}
+
+
+def _w(name: str) -> frozenset[str]:
+    return _words()[name]
+
+
+@cache
+def _unit_words() -> frozenset[str]:
+    """Lower-case words that may end a place name: "province", "oblast", "river"."""
+    return frozenset(w.lower() for w in _w("place_type_words"))
+
+
+@cache
+def _common_words() -> frozenset[str]:
+    lines = (resources.files("mapping") / "data" / "common_words.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(l for l in lines if l and not l.startswith("#"))
+
+
+@cache
+def _person_names() -> dict[str, tuple[float, float]]:
+    """Share of people (percent) with this first name and with this surname (1990 US Census)."""
+    table = {}
+    for line in (resources.files("mapping") / "data" / "person_names.tsv").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, first, last = line.split("\t")
+            table[name] = (float(first), float(last))
+    return table
+
+
+@cache
+def _abbreviations() -> tuple[re.Pattern, dict[str, dict]]:
+    data = json.loads((resources.files("mapping") / "data" / "abbreviations.json").read_text(encoding="utf-8"))
+    table = {a["text"]: a for a in data["abbreviations"]}
+    pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in sorted(table, key=len, reverse=True)) + r")(?![\w])")
+    return pattern, table
 
 
 @cache
@@ -167,237 +177,70 @@ def _not_places() -> re.Pattern:
     return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w-])")
 
 
-def _separator(text: str, left: Token, right: Token) -> str:
-    return text[left.end:right.start]
-
-
-def _joinable(sep: str) -> bool:
-    # Words of one name are separated by a single space or hyphen.
-    return sep in (" ", "-", "‐", "‑")
-
-
-def _is_sentence_initial(text: str, token: Token, sentence_start: int) -> bool:
-    before = text[sentence_start:token.start].strip(" \t\"“‘'(")
-    return before == ""
-
-
-def extract(report: Report, gazetteer: Gazetteer, *, metonymy_as_places: bool = False) -> Extraction:
-    """Find place and actor mentions in ``report`` (see the module docstring).
-
-    ``metonymy_as_places=True`` also keeps "Moscow" in "Moscow is keen" as a
-    place mention (besides the actor mention): the name still designates the
-    place, as toponym corpora annotate it; maps leave it out.
-    """
-    text = report.text
-    spans = sentence_spans(text, report.body_start)
-    blocked = [(m.start(), m.end(), m.group()) for m in _not_places().finditer(text, report.body_start)]
-    actor_mentions: list[ActorMention] = find_actor_mentions(text, report.body_start)
-    # Organisations and armed groups ("Hamas", "UNDOF") are not places, whatever GeoNames holds.
-    blocked += [(a.start, a.end, a.text) for a in actor_mentions
-                if a.role in ("name", "organisation") and actors()[a.actor].kind != "state"]
-    blocked = _Spans(blocked)
-    people = _person_names(text, report.body_start, gazetteer)
-    lowercase_starts = gazetteer.lowercase_first_words
-
-    mentions: list[Mention] = []
-    rejected: list[tuple[str, int, int, str]] = []
-
-    for si, (s_start, s_end) in enumerate(spans):
-        tokens = tokenize(text, s_start, s_end)
-        sentence = text[s_start:s_end]
-        abbreviated = _abbreviations(text, s_start, s_end, blocked, gazetteer)
-        for start, end, key, candidates, cue in abbreviated:
-            mentions.append(Mention(text[start:end], start, end, sentence, s_start, si, key, candidates, cue))
-        i = 0
-        while i < len(tokens):
-            first = tokens[i]
-            if not first.is_capitalized and first.text.lower() not in lowercase_starts:
-                i += 1
-                continue
-            if any(a <= first.start < b for a, b, *_ in abbreviated):
-                i += 1
-                continue
-            found = _longest_match(text, tokens, i, gazetteer, people)
-            if found and first.text.lower() == "the" and i + 1 < len(tokens):
-                # "The Golan Heights": a name without the article that reaches as far or farther wins.
-                inner = _longest_match(text, tokens, i + 1, gazetteer, people)
-                if inner and inner[2] >= found[2]:
-                    i, found = i + 1, inner
-            if not found:
-                i += 1
-                continue
-            n, start, end, key, candidates = found
-            feature_before = _feature_before(text, tokens, i)
-            if feature_before is not None:
-                # "Lake Tiberias", "Gulf of Aden": the water or mountain, not the town.
-                mentions.append(Mention(text[feature_before:end], feature_before, end, sentence, s_start, si,
-                                        name_key(text[feature_before:end]), (), "feature"))
-                i += n
-                continue
-            if i + n < len(tokens) and tokens[i + n].text in _FEATURES and text[end:tokens[i + n].start] == " ":
-                # "Yarmouk Basin", "Orontes Valley": a natural feature named after the place, not the
-                # place; unless the gazetteer holds the whole name, it stays an unresolved mention.
-                feature = tokens[i + n]
-                mentions.append(Mention(text[start:feature.end], start, feature.end, sentence, s_start, si,
-                                        name_key(text[start:feature.end]), (), feature.text.lower()))
-                i += n + 1
-                continue
-            after_place = bool(mentions) and mentions[-1].end == tokens[i - 1].end if i > 0 else False
-            reason = None if after_place and _joinable(_separator(text, tokens[i - 1], tokens[i])) and not _blocked(start, end, blocked) else _rejection(text, tokens, i, n, s_start, blocked)
-            if reason is None and _is_metonymy(text, tokens, i, n):
-                seat = seat_actor(text[start:end]) or _country_actor(gazetteer, candidates)
-                if seat:
-                    actor_mentions.append(ActorMention(seat, text[start:end], start, end, "seat"))
-                    reason = None if metonymy_as_places else "metonymy"
-            if reason:
-                rejected.append((text[start:end], start, end, reason))
-            else:
-                mentions.append(Mention(
-                    text=text[start:end], start=start, end=end, sentence=sentence, sentence_start=s_start,
-                    sentence_index=si, key=key, candidates=candidates, cue=_cue(text, start, end, s_start, s_end),
-                ))
-            i += n
-
-    mentions.extend(_unknown_places(text, spans, mentions, blocked, rejected, gazetteer))
-    mentions.sort(key=lambda m: m.start)
-    actor_mentions.sort(key=lambda m: m.start)
-    return Extraction(report, tuple(mentions), tuple(actor_mentions), tuple(spans), tuple(rejected))
-
-
-_CONNECTORS = frozenset("of de del della la le les du des di da al el upon on the en sur am an der den y and et i".split())
-_LOCATIVE_BEFORE = frozenset("in at near from to into across outside inside around toward towards via through "
-                             "between of visit visited visiting".split())
+@cache
+def _demonyms() -> dict[str, str]:
+    """Demonym -> actor id, for the actors that are countries."""
+    return {d: a.id for a in actors().values() for d in a.demonyms if a.country and a.kind == "state"}
 
 
 @cache
-def _common_words() -> frozenset[str]:
-    lines = (resources.files("mapping") / "data" / "common_words.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset(l for l in lines if l and not l.startswith("#"))
+def _all_demonyms() -> frozenset[str]:
+    return frozenset(d for a in actors().values() for d in a.demonyms)
 
 
-_CALENDAR = frozenset(
-    "january february march april may june july august september october november december jan feb mar apr jun "
-    "jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu "
-    "thur thurs fri sat sun".split()
-)
+# -- the toponym model ----------------------------------------------------------------
+
+@cache
+def toponym_model() -> dict:
+    """The learned weights (``mapping/data/models/toponyms.json``), or a neutral model if absent."""
+    path = resources.files("mapping") / "data" / "models" / "toponyms.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:  # only while training the first model (data/train_models.py)
+        return {"bias": 0.0, "weights": {}, "threshold": 0.5, "threshold_unknown": 0.5}
+
+
+def score_features(features, model: dict | None = None) -> float:
+    """The model's probability that a candidate with these features names a place."""
+    model = model or toponym_model()
+    weights = model["weights"]
+    z = model["bias"] + sum(weights.get(f, 0.0) for f in features)
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+# -- helpers --------------------------------------------------------------------------
+
+_ARTICLE_WORDS = frozenset({"as", "at", "an", "ad", "ar", "ash", "ath", "adh", "ud", "ul"})
 _CONTRACTION = re.compile(r"['’](?:ve|ll|re|d|m|t)$", re.IGNORECASE)
-
-
-def _world_name_ok(text, tokens, i, n, key, s_start, people=frozenset()) -> bool:
-    """Stricter checks for names known only to the world gazetteer (no curated record)."""
-    window = tokens[i:i + n]
-    if len(key.replace(" ", "")) < 3:
-        return False
-    if n == 1:
-        word = window[0].text
-        if (word.isupper() and len(word) > 1) or word.lower() in _CALENDAR or word.rstrip(".") in _TITLES:
-            return False  # acronyms (HIV, CDC), months, titles
-        if _CONTRACTION.search(word) or _is_demonym(word) or word in people:
-            return False  # "I've", "Canadian", a surname met earlier in a person's name
-    if any(not t.is_capitalized and t.text.lower() not in _CONNECTORS for t in window):
-        return False
-    if window[-1].text.lower() in _CONNECTORS:
-        return False
-    if n == 1 and key in _common_words():
-        # "Nice", "Mobile", "Police": a place only with evidence around it.
-        prev = tokens[i - 1].text.lower() if i > 0 else ""
-        after = text[window[-1].end:window[-1].end + 3]
-        return prev in _LOCATIVE_BEFORE or bool(re.match(r",\s+[A-Z]", after))
-    return True
-
-
-def _country_actor(gazetteer: Gazetteer, ids) -> str | None:
-    countries = {gazetteer[i].country for i in ids if gazetteer[i].kind == "country"}
-    for a in actors().values():
-        if a.country and a.country in countries:
-            return a.id
-    return None
-
-
+_CUE_AFTER = re.compile(
+    r"\s*(?:'s\s+)?(province|governorate|district|subdistrict|region|oblast|raion|rayon|state|county|municipality|"
+    r"city|town|village|countryside|air\s?base|airbase|naval\s+base|naval\s+facility|base|airport|port|camp|"
+    r"crossing|area|border|river|lake|sea|gulf|bay|strait|canal|mountains?|valley|desert|island|peninsula|dam|"
+    r"power\s+plant|nuclear\s+plant|hospital|bridge)\b",
+    re.IGNORECASE,
+)
+_CUE_BEFORE = re.compile(
+    r"\b(province|governorate|district|region|city|town|village|villages|camp|port|area|suburb|neighbou?rhood|"
+    r"state|county|oblast|island|lake|gulf|bay|sea|strait|river)\s+of\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_FEATURE_BEFORE = re.compile(r"\b(?:(?:Lake|Mount|Mt\.?|Cape|Isle|Lac|Wadi|Jebel|Jabal)\s+|"
+                             r"(?:Gulf|Bay|Sea|Strait|Straits|Lake|Isle)\s+of\s+(?:the\s+)?)$")
 _PERSON = re.compile(
     r"\b(?:(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Col|Lt|Sgt|Capt|Det|Officer|Deputy|Sheriff|Judge|President|Minister|"
     r"Mayor|Coach|Chief|Prof|Rev|Father)\.?\s+(?:[A-Z]\.\s+)?((?:[A-Z][a-z]+\s+){0,2}[A-Z][\w'’-]+)"
     r"|([A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][\w'’-]+)(?=,?\s+(?:said|says|told|added|explained|wrote|who|\d{1,3},)))"
 )
-
-
-_NAME_PAIR = re.compile(r"(?:^|(?<=[a-z,;:.!?\"”] ))([A-Z][a-z]+) ([A-Z][a-z]{2,})\b(?! [A-Z])", re.MULTILINE)
-_PLACE_MODIFIERS = frozenset(
-    "Downtown Greater Metro Central Upper Lower North South East West Northern Southern Eastern Western Fort Port "
-    "Lake Mount San Santa St Saint New Old Little Great Rural Occupied".split()
-)
-
-
-def _person_names(text: str, start: int, gazetteer: Gazetteer) -> frozenset[str]:
-    """Surnames of people the report names ("Sheriff Bob Jones", "Tom Moore said", "Barack Obama"),
-    so that a later bare "Jones" or "Obama" is not taken for a place."""
-    names = set()
-    for m in _PERSON.finditer(text, start):
-        full = m.group(1) or m.group(2)
-        names.add(full.split()[-1])
-    for m in _NAME_PAIR.finditer(text, start):
-        first, last = m.group(1), m.group(2)
-        if (first in _PLACE_MODIFIERS or first in _ALLOWED_BEFORE or first in _TITLES or _is_demonym(first)
-                or last in _ALLOWED_AFTER or gazetteer.candidates(name_key(m.group()))
-                or gazetteer.candidates(name_key(first))):
-            continue
-        names.add(last)
-    return frozenset(names)
-
-
-def _longest_match(text, tokens, i, gazetteer, people):
-    """The longest gazetteer name starting at token ``i``: (n, start, end, key, candidates) or None."""
-    first = tokens[i]
-    max_words = gazetteer.max_key_words
-    # Only as far as the words stay joined by a space or hyphen and some indexed name goes on.
-    reach, parts = 1, list(word_keys(first.text))
-    while (reach < max_words and i + reach < len(tokens)
-           and _joinable(text[tokens[i + reach - 1].end:tokens[i + reach].start])
-           and (gazetteer.extends(join_keys(parts)) or (reach == 1 and first.text.lower() in _ARTICLE_WORDS | {"al", "el"}))):
-        parts += word_keys(tokens[i + reach].text)
-        reach += 1
-    for n in range(reach, 0, -1):
-        window = tokens[i:i + n]
-        if n > 1 and window[0].text.lower() in _ARTICLE_WORDS and _separator(text, window[0], window[1]) == " ":
-            continue
-        start, end = window[0].start, window[-1].end
-        key = join_keys([part for t in window for part in word_keys(t.text)])
-        candidates = gazetteer.candidates(key)
-        if not candidates:
-            continue
-        if not first.is_capitalized and not gazetteer.matches_lowercase(key):
-            continue
-        if not gazetteer.is_curated(candidates[0]) and not _world_name_ok(text, tokens, i, n, key, tokens[0].start, people):
-            continue
-        return (n, start, end, key, candidates)
-    return None
-
-
-_FEATURE_BEFORE = re.compile(r"\b(?:(?:Lake|Mount|Mt\.?|Cape|Isle|Lac|Wadi)\s+|(?:Gulf|Bay|Sea|Strait|Straits|Lake|Isle|Sea)\s+of\s+(?:the\s+)?)$")
-
-
-def _feature_before(text, tokens, i) -> int | None:
-    """Start of "Lake ", "Gulf of " right before token ``i``, when the gazetteer did not match the whole name."""
-    if i == 0:
-        return None
-    m = _FEATURE_BEFORE.search(text, max(0, tokens[i].start - 20), tokens[i].start)
-    return m.start() if m else None
-
-
-def _abbreviations(text, s_start, s_end, blocked, gazetteer):
-    found = []
-    for m in _ABBREVIATION.finditer(text, s_start, s_end):
-        abbreviation = m.group(1)
-        if abbreviation in _AFTER_COMMA_ONLY and not re.search(r"[A-Z][\w.]*,\s*$", text[max(s_start, m.start() - 40):m.start()]):
-            continue
-        if _blocked(m.start(), m.end(), blocked):
-            continue
-        key = name_key(_ABBREVIATIONS[abbreviation])
-        candidates = gazetteer.candidates(key)
-        if candidates:
-            # A sentence-final abbreviation's full stop also ends the sentence; the mention keeps it.
-            found.append((m.start(), m.end(), key, candidates, _ABBREVIATION_CUE.get(abbreviation, "state")))
-    return found
+_NAME_PAIR = re.compile(r"\b([A-Z][a-z]+) (?:[A-Z]\. )?([A-Z][a-z]{2,})\b")
+_DATELINE = re.compile(r"\s*(?:\(?[A-Z][A-Z .'’-]{2,}[A-Z]\)?)(?:,\s*[A-Z][\w. ]+)?\s*(?:\(\w+\)\s*)?[—–-]+")
+_LIST_SEP = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*/\s*)$")
+_DECISIVE_CUES = frozenset({"province", "governorate", "district", "subdistrict", "oblast", "raion", "county",
+                            "village", "town", "city", "camp", "region", "municipality", "countryside"})
+_DIRECTION_WORDS = frozenset("north south east west northern southern eastern western central northeast northwest "
+                             "southeast southwest northeastern northwestern southeastern southwestern upper lower "
+                             "greater inner outer".split())
+_KIND_GROUPS = {"country": "country", "continent": "continent", "admin_area": "admin", "region": "region",
+                "zone": "zone", "line": "zone", "quarter": "quarter", "city": "city", "town": "town", "village": "village"}
 
 
 class _Spans:
@@ -425,98 +268,670 @@ class _Spans:
         return None
 
 
-def _blocked(start, end, blocked) -> bool:
-    return blocked.overlapping(start, end) is not None
+def _joinable(sep: str) -> bool:
+    # Words of one name are separated by a single space or hyphen.
+    return sep in (" ", "-", "‐", "‑")
 
 
-def _rejection(text, tokens, i, n, s_start, blocked) -> str | None:
-    start, end = tokens[i].start, tokens[i + n - 1].end
-    hit = blocked.overlapping(start, end)
-    if hit is not None:
-        return f"part of the name {hit[2]!r}"
-    if i > 0:
-        prev = tokens[i - 1]
-        sep = _separator(text, prev, tokens[i])
-        if sep.strip() in ("", ".") and prev.text.rstrip(".") in _TITLES:
-            return f"a person's name (after {prev.text!r})"
-        if (_joinable(sep) and prev.is_capitalized and prev.text not in _ALLOWED_BEFORE
-                and not _is_sentence_initial(text, prev, s_start) and not _is_demonym(prev.text)):
-            return f"inside a longer proper name (after {prev.text!r})"
-    if i + n < len(tokens):
-        nxt = tokens[i + n]
-        sep = _separator(text, tokens[i + n - 1], nxt)
-        if _joinable(sep) and (nxt.text in _ORG_AFTER or nxt.text.isdigit()):
-            return f"part of an organisation's name (before {nxt.text!r})"
-        if (sep == " " and nxt.is_capitalized and nxt.text not in _ALLOWED_AFTER and not _is_demonym(nxt.text)
-                and not nxt.text.isupper()):
-            return f"inside a longer proper name (before {nxt.text!r})"
+def _shape(word: str) -> str:
+    if word.isupper() and len(word) > 1:
+        return "allcaps"
+    if word[:1].isupper():
+        return "mixed" if any(c.isupper() for c in word[1:]) else "title"
+    if word[:1].isdigit():
+        return "digit"
+    return "lower"
+
+
+def _bin(value: float, edges) -> int:
+    return bisect.bisect_right(edges, value)
+
+
+def _country_actor(gazetteer: Gazetteer, ids) -> str | None:
+    countries = {gazetteer[i].country for i in ids if gazetteer[i].kind == "country"}
+    for a in actors().values():
+        if a.kind == "state" and a.country in countries:
+            return a.id
     return None
 
 
-@cache
-def _demonyms() -> frozenset[str]:
-    return frozenset(d for a in actors().values() for d in a.demonyms)
+# -- step 1: candidates ---------------------------------------------------------------
+
+class _Document:
+    """What the whole report says about names: person names, place-like uses, counts."""
+
+    def __init__(self, text: str, start: int, gazetteer: Gazetteer):
+        names = _person_names()
+        surnames, first_names = set(), set()
+        for m in _PERSON.finditer(text, start):
+            full = (m.group(1) or m.group(2)).split()
+            surnames.add(full[-1])
+        for m in _NAME_PAIR.finditer(text, start):
+            first, last = m.group(1), m.group(2)
+            # "Barack Obama", "Tom Moore": two capitalised words that are not a place, a title or an
+            # opener. At the start of a sentence the first must be a known first name: "Although
+            # Edmonton ..." is no evidence that Edmonton is anyone's surname.
+            initial = re.search(r"(?:^|[.!?][\"”’)]*\s+|\n)\s*[\"“‘(]?$", text[max(start, m.start() - 4):m.start()]) is not None \
+                or m.start() == start
+            known_first = names.get(first, (0.0, 0.0))[0] >= 0.005
+            if initial and not known_first:
+                continue
+            if first in _w("place_modifiers") or first in _w("name_openers") or first in _w("titles") \
+                    or first in _all_demonyms() or last in _w("place_type_words") or last in _w("organisation_words") \
+                    or gazetteer.candidates(name_key(m.group())) or (not known_first and gazetteer.candidates(name_key(first))):
+                continue
+            surnames.add(last)
+            first_names.add(first)
+        self.surnames = frozenset(surnames)
+        self.first_names = frozenset(first_names)
+        self.locative: dict[str, set[int]] = {}  # keys seen right after a locative preposition, and where
+        self.counts: dict[str, int] = {}
 
 
-def _is_demonym(word: str) -> bool:
-    return word in _demonyms()
+def candidates(report: Report, gazetteer: Gazetteer) -> tuple[list[Candidate], list[ActorMention], list]:
+    """Every span of ``report`` that may name a place, with its features (step 1 of :func:`extract`).
+
+    Returns (candidates, actor mentions, sentence spans).
+    """
+    text = report.text
+    spans = sentence_spans(text, report.body_start)
+    actor_mentions = find_actor_mentions(text, report.body_start)
+    blocked = [(m.start(), m.end(), m.group()) for m in _not_places().finditer(text, report.body_start)]
+    # Organisations and armed groups ("Hamas", "UNDOF") are not places, whatever GeoNames holds.
+    # Institutions named after a place ("Israel Defense Forces", "the White House") are actors too.
+    blocked += [(a.start, a.end, a.text) for a in actor_mentions
+                if a.role == "organisation" or (a.role == "name" and actors()[a.actor].kind != "state")]
+    blocked = _Spans(blocked)
+    doc = _Document(text, report.body_start, gazetteer)
+    found: list[Candidate] = []
+    sentence_tokens = []
+    for si, (s_start, s_end) in enumerate(spans):
+        tokens = tokenize(text, s_start, s_end)
+        sentence_tokens.append(tokens)
+        taken = _abbreviation_candidates(text, s_start, s_end, si, blocked, gazetteer, found)
+        i = _dateline_candidate(text, tokens, s_start, s_end, si, gazetteer, doc, found)
+        while i < len(tokens):
+            token = tokens[i]
+            if any(a <= token.start < b for a, b in taken) or blocked.overlapping(token.start, token.end):
+                i += 1
+                continue
+            if not token.is_capitalized and token.text.lower() not in gazetteer.lowercase_first_words:
+                i += 1
+                continue
+            match = _longest_match(text, tokens, i, gazetteer)
+            if match and token.text.lower() == "the" and i + 1 < len(tokens):
+                # "The Golan Heights": a name without the article that reaches as far or farther wins.
+                inner = _longest_match(text, tokens, i + 1, gazetteer)
+                if inner and inner[2] >= match[2]:
+                    i, match = i + 1, inner
+            if match and match[0] == 1 and token.text.lower() in _DIRECTION_WORDS and i + 1 < len(tokens) \
+                    and tokens[i + 1].is_capitalized and _joinable(text[token.end:tokens[i + 1].start]):
+                i += 1  # "Eastern Kentucky", "South Lebanon": the direction qualifies the next name
+                continue
+            if match:
+                n, start, end, key, ids = match
+                how = "name"
+            elif token.is_capitalized and token.text.lower() not in ("the", "a", "an"):
+                placey = _place_context(text, tokens, i, found, s_start, s_end)
+                variant = _variant_match(text, tokens, i, gazetteer) if placey or i > 0 else None
+                if variant is None and not placey:
+                    i += 1
+                    continue
+                n, start, end, key, ids = variant or _unknown_span(text, tokens, i)
+                how = "variant" if ids else "unknown"
+            else:
+                i += 1
+                continue
+            if blocked.overlapping(start, end):
+                i += n
+                continue
+            cand = Candidate(start, end, key, ids, how, si, cue=_cue(text, start, end, s_start, s_end))
+            cand.features = _features(text, tokens, i, n, cand, gazetteer, doc, s_start, s_end)
+            if found and found[-1].ids and text[found[-1].end:start] in ("-", "–", "/"):
+                cand.features.append("pair-with-place")  # "Syria-Russia talks", "the Sudan-Chad border"
+                found[-1].features.append("pair-with-place")
+            found.append(cand)
+            doc.counts[key] = doc.counts.get(key, 0) + 1
+            if i > 0 and tokens[i - 1].text.lower() in _w("locative_before"):
+                doc.locative.setdefault(key, set()).add(start)
+            i += n
+    found += _repeats_of_unknown_places(text, spans, sentence_tokens, found, gazetteer, doc)
+    found.sort(key=lambda c: c.start)
+    # Document-level evidence: how the report uses the same name elsewhere.
+    for cand in found:
+        count = doc.counts.get(cand.key, 0)
+        if count > 1:
+            cand.features.append("doc:repeated")
+        if doc.locative.get(cand.key, set()) - {cand.start}:
+            cand.features.append("doc:locative-elsewhere")
+    _list_neighbours(text, found)
+    return found, actor_mentions, _Sentences(spans, sentence_tokens)
 
 
-def _is_metonymy(text, tokens, i, n) -> bool:
-    """A capital or country used for its government: subject of a verb, not after a preposition."""
-    if i + n >= len(tokens):
-        return False
-    nxt = tokens[i + n]
-    if _separator(text, tokens[i + n - 1], nxt) != " " or nxt.text not in _VERBS:
-        return False
-    if i > 0 and tokens[i - 1].text.lower() in _PREPOSITIONS:
-        return False
-    if nxt.text in _AUXILIARIES:
-        # "Moscow is keen", "Damascus has condemned", "Ankara will send": an agent.
-        # "Paris is beautiful", "Aleppo was shelled": the place itself.
-        rest = [t.text.lower() for t in tokens[i + n + 1:i + n + 4] if t.text.lower() not in _ADVERBS][:1]
-        if not rest:
-            return False
-        word = rest[0]
-        if nxt.text in ("has", "had", "have"):
-            return word in _VERBS or word in _ATTITUDES
-        if nxt.text in ("is", "was", "are", "were"):
-            return word in _ATTITUDES
-        return word in _AGENT_BASE_VERBS or word in _VERBS
-    return True
+def _place_context(text, tokens, i, found, s_start, s_end) -> bool:
+    """Whether the words around token ``i`` say a place is named there (for names no gazetteer knows)."""
+    token = tokens[i]
+    prev = tokens[i - 1] if i > 0 else None
+    if prev is not None and prev.text.lower() in _w("locative_before") | _w("prepositions") - {"of", "by", "for"}:
+        return True
+    if _cue(text, token.start, token.end, s_start, s_end) or (i + 1 < len(tokens) and tokens[i + 1].text in _w("place_type_words")):
+        return True
+    if i == 0 and token.text.isupper() and len(token.text) > 2 and _DATELINE.match(text, s_start):
+        return True
+    if prev is not None and prev.text.lower() == "the" and re.match(r"\s*(?:\w+\s+)?(?:area|region|district|countryside)\b",
+                                                                    text[token.end:token.end + 30], re.IGNORECASE):
+        return True
+    last = found[-1] if found else None
+    return bool(last and last.ids and token.start - last.end <= 8 and _LIST_SEP.match(text[last.end:token.start]))
+
+
+def _dateline_candidate(text, tokens, s_start, s_end, si, gazetteer, doc, found) -> int:
+    """A dateline of several ALL-CAPS words ("VERKHNIA KRUHLIVKA, Ukraine —") that no gazetteer name
+    covers whole is one place name, unknown: not its first word as a village. Returns the token to go on from."""
+    n = 0
+    while n < len(tokens) and n < 4 and tokens[n].text.isupper() and len(tokens[n].text) > 1 \
+            and (n == 0 or _joinable(text[tokens[n - 1].end:tokens[n].start])):
+        n += 1
+    if n < 2 or not _DATELINE.match(text, s_start):
+        return 0
+    key = join_keys([p for t in tokens[:n] for p in word_keys(t.text)])
+    if gazetteer.candidates(key):
+        return 0
+    cand = Candidate(tokens[0].start, tokens[n - 1].end, key, (), "unknown", si)
+    cand.features = _features(text, tokens, 0, n, cand, gazetteer, doc, s_start, s_end) + ["dateline"]
+    found.append(cand)
+    return n
+
+
+def _repeats_of_unknown_places(text, spans, sentence_tokens, found, gazetteer, doc) -> list[Candidate]:
+    """Other occurrences of a name no gazetteer knows that the report uses as a place somewhere
+    ("fighting in Rathedaung ... Rathedaung was shelled"): candidates too, whatever words stand around them."""
+    unknown = {c.key: len(c.key.split()) for c in found if not c.ids and c.match == "unknown"}
+    if not unknown:
+        return []
+    taken = _Spans([(c.start, c.end) for c in found])
+    extra = []
+    for si, tokens in enumerate(sentence_tokens):
+        s_start, s_end = spans[si]
+        for i, token in enumerate(tokens):
+            if not token.is_capitalized:
+                continue
+            for n in sorted(set(unknown.values()), reverse=True):
+                window = tokens[i:i + n]
+                if len(window) < n or any(not t.is_capitalized for t in window):
+                    continue
+                key = join_keys([p for t in window for p in word_keys(t.text)])
+                if key in unknown and not taken.overlapping(window[0].start, window[-1].end):
+                    cand = Candidate(window[0].start, window[-1].end, key, (), "unknown", si,
+                                     cue=_cue(text, window[0].start, window[-1].end, s_start, s_end))
+                    cand.features = _features(text, tokens, i, n, cand, gazetteer, doc, s_start, s_end)
+                    extra.append(cand)
+                    taken.add((cand.start, cand.end))
+                    break
+    return extra
+
+
+def _abbreviation_candidates(text, s_start, s_end, si, blocked, gazetteer, found) -> list[tuple[int, int]]:
+    pattern, table = _abbreviations()
+    taken = []
+    for m in pattern.finditer(text, s_start, s_end):
+        entry = table[m.group(1)]
+        if entry["after_comma_only"] and not re.search(r"[A-Z][\w.]*,\s*$", text[max(s_start, m.start() - 40):m.start()]):
+            continue
+        if blocked.overlapping(m.start(), m.end()):
+            continue
+        key = name_key(entry["name"])
+        ids = tuple(i for i in gazetteer.candidates(key)
+                    if gazetteer[i].country == entry["country"] and gazetteer[i].kind == entry["kind"])
+        if ids:
+            cand = Candidate(m.start(), m.end(), key, ids, "abbreviation", si,
+                             cue={"admin_area": "state", "city": "city"}.get(entry["kind"]))
+            cand.features = ["m:abbreviation", f"k:{entry['kind']}"]
+            found.append(cand)
+            taken.append((m.start(), m.end()))
+    return taken
+
+
+def _longest_match(text, tokens, i, gazetteer):
+    """The longest gazetteer name starting at token ``i``: (n, start, end, key, ids) or None."""
+    first = tokens[i]
+    max_words = gazetteer.max_key_words
+    reach, parts = 1, list(word_keys(first.text))
+    while (reach < max_words and i + reach < len(tokens)
+           and _joinable(text[tokens[i + reach - 1].end:tokens[i + reach].start])
+           and (gazetteer.extends(join_keys(parts)) or (reach == 1 and first.text.lower() in _ARTICLE_WORDS | {"al", "el"}))):
+        parts += word_keys(tokens[i + reach].text)
+        reach += 1
+    for n in range(reach, 0, -1):
+        window = tokens[i:i + n]
+        if n > 1 and window[0].text.lower() in _ARTICLE_WORDS and text[window[0].end:window[1].start] == " ":
+            continue
+        if window[-1].text.lower() in _w("connectors"):
+            continue
+        start, end = window[0].start, window[-1].end
+        key = join_keys([part for t in window for part in word_keys(t.text)])
+        if len(key.replace(" ", "")) < 2 or _CONTRACTION.search(window[-1].text):
+            continue
+        ids = gazetteer.candidates(key)
+        if not ids:
+            continue
+        # Lower-case words inside a name: connectors ("Bosnia and Herzegovina"), unit words ("Quneitra
+        # province", "Donetsk oblast"), or what a curated alias spells that way.
+        if any(not t.is_capitalized and t.text.lower() not in _w("connectors") and t.text.lower() not in _unit_words()
+               for t in window[1:]) and not any(gazetteer.is_curated(i) for i in ids) \
+                and not gazetteer.matches_lowercase(key):
+            continue
+        if not first.is_capitalized and not gazetteer.matches_lowercase(key):
+            continue
+        return (n, start, end, key, ids)
+    return None
+
+
+def _variant_match(text, tokens, i, gazetteer):
+    """A gazetteer name spelled differently (Bent Jbail for Bint Jbeil), up to three words."""
+    for n in (3, 2, 1):
+        window = tokens[i:i + n]
+        if len(window) < n or not all(t.is_capitalized for t in window):
+            continue
+        if any(not _joinable(text[a.end:b.start]) for a, b in zip(window, window[1:])):
+            continue
+        key = join_keys([p for t in window for p in word_keys(t.text)])
+        if len(key.replace(" ", "")) < 5:
+            continue
+        ids = gazetteer.variant_candidates(key)
+        if ids:
+            return (n, window[0].start, window[-1].end, key, ids)
+    return None
+
+
+def _unknown_span(text, tokens, i):
+    """The run of capitalised words starting at ``i`` (with inner connectors: "Bint al-Jbeil")."""
+    n = 1
+    while i + n < len(tokens) and n < 4 and _joinable(text[tokens[i + n - 1].end:tokens[i + n].start]):
+        nxt = tokens[i + n]
+        if nxt.is_capitalized and nxt.text not in _w("place_type_words") and nxt.text not in _w("organisation_words"):
+            n += 1
+        elif nxt.text.lower() in ("al", "el", "ad", "as", "ash", "ar", "an", "ez", "es", "ed") and i + n + 1 < len(tokens) \
+                and tokens[i + n + 1].is_capitalized:
+            n += 2
+        else:
+            break
+    window = tokens[i:i + n]
+    return (n, window[0].start, window[-1].end, join_keys([p for t in window for p in word_keys(t.text)]), ())
 
 
 def _cue(text: str, start: int, end: int, s_start: int, s_end: int) -> str | None:
     after = _CUE_AFTER.match(text, end, s_end)
     if after:
-        return re.sub(r"\s+", " ", after.group(1).lower()).replace("airbase", "air base")
-    before = _CUE_BEFORE.search(text, s_start, start)
+        cue = re.sub(r"\s+", " ", after.group(1).lower()).replace("airbase", "air base")
+        return {"mountain": "mountains", "rayon": "raion", "nuclear plant": "power plant"}.get(cue, cue)
+    before = _CUE_BEFORE.search(text, max(s_start, start - 40), start)
     if before and before.end() == start:
-        return before.group(1).lower().rstrip("s") if before.group(1).lower() != "villages" else "village"
+        word = before.group(1).lower()
+        return "village" if word == "villages" else word
     return None
 
 
-def _unknown_places(text, spans, mentions, blocked, rejected, gazetteer) -> list[Mention]:
-    """Capitalised names beside a place cue that the gazetteer does not hold."""
-    # A name rejected only for being part of a longer name ("Qamar" in "Tall Qamar") does not block
-    # the longer name from being an unknown place.
-    taken = _Spans([(m.start, m.end) for m in mentions] + [(b[0], b[1]) for b in blocked.items]
-                   + [(r[1], r[2]) for r in rejected if not r[3].startswith("inside a longer proper name")])
-    found = []
-    for si, (s_start, s_end) in enumerate(spans):
-        for pattern in _UNKNOWN_PLACE_PATTERNS:
-            for m in pattern.finditer(text, s_start, s_end):
-                start, end = m.start(1), m.end(1)
-                words = text[start:end].split()
-                # Trim leading words that are not part of a name ("The", titles, demonyms).
-                while words and (words[0] in _ALLOWED_BEFORE or _is_demonym(words[0]) or words[0] in _TITLES):
-                    start += len(words[0]) + 1
-                    words = words[1:]
-                if not words or taken.overlapping(start, end) is not None:
-                    continue
-                key = name_key(text[start:end])
-                cue = m.group(2).lower() if m.re is _UNKNOWN_PLACE_PATTERNS[1] else _cue(text, start, end, s_start, s_end)
-                found.append(Mention(text[start:end], start, end, text[s_start:s_end], s_start, si, key,
-                                     gazetteer.candidates(key), cue))
-                taken.add((start, end))
-    return found
+@cache
+def _named_words() -> frozenset[str]:
+    """Capitalised words whose identity is evidence (County, Police, Mayor): kept as context features."""
+    return _w("place_type_words") | _w("organisation_words") | _w("titles") | _w("name_openers")
+
+
+def _context_word(token: Token) -> str:
+    """A neighbouring word as a feature: lower-case words as themselves, names only by their shape,
+    so that the model learns how places are written about, not which names the corpora contain."""
+    if not token.text[:1].isupper() or token.text in _named_words():
+        return token.text.lower()
+    return f"<{_shape(token.text)}>"
+
+
+def _org_in_run(text, tokens, j) -> bool:
+    """Whether the capitalised words from token ``j`` on (with inner "and", "of", "&") end in an
+    organisation's word within four words."""
+    seen = 0
+    while j < len(tokens) and seen < 5:
+        t = tokens[j]
+        if j > 0 and not _joinable(text[tokens[j - 1].end:t.start]) and text[tokens[j - 1].end:t.start] != " & ":
+            return False
+        if t.text in _w("organisation_words"):
+            return seen > 0
+        if not t.is_capitalized and t.text.lower() not in ("and", "of", "for", "the"):
+            return False
+        seen += 1
+        j += 1
+    return False
+
+
+def _features(text, tokens, i, n, cand: Candidate, gazetteer: Gazetteer, doc: _Document, s_start, s_end) -> list[str]:
+    """The evidence the toponym model weighs (see the module docstring)."""
+    f = [f"m:{cand.match}"]
+    window = tokens[i:i + n]
+    words = [t.text for t in window]
+    f.append(f"n:{min(n, 3)}")
+    shapes = {_shape(w) for w in words}
+    f += [f"shape:{s}" for s in sorted(shapes)]
+    if len(cand.key.replace(" ", "")) <= 3:
+        f.append("short")
+    # What the gazetteer knows.
+    briefs = [gazetteer.brief(c) for c in cand.ids[:25]]
+    if briefs:
+        kinds = set()
+        for kind, level, _, _, _ in briefs:
+            group = _KIND_GROUPS.get(kind)
+            if group is None:
+                group = "physical" if kind in PHYSICAL_KINDS else "site" if kind in SITE_KINDS else kind
+            if kind == "admin_area":
+                group = f"admin{level or 1}"
+            kinds.add(group)
+        f += [f"k:{k}" for k in sorted(kinds)]
+        top = max(briefs, key=lambda b: (b[3], b[2]))
+        f.append(f"top:{_KIND_GROUPS.get(top[0], 'other')}")
+        if any(b[3] for b in briefs):
+            f.append("curated")
+        population = max(b[2] for b in briefs)
+        f.append(f"pop:{_bin(population, (1, 1_000, 10_000, 100_000, 1_000_000))}")
+        f.append(f"ncand:{_bin(len(cand.ids), (2, 4, 11))}")
+        if cand.match == "name" and not any(name_key(b[4]) == cand.key for b in briefs):
+            f.append("alias-only")
+    # Person-name evidence.
+    first, last = _person_names().get(words[-1], (0.0, 0.0))
+    if n == 1:
+        f.append(f"first:{_bin(first, (0.001, 0.01, 0.05))}")
+        f.append(f"last:{_bin(last, (0.001, 0.01, 0.05))}")
+        if words[0] in doc.surnames:
+            f.append("person:surname-in-report")
+        if cand.key in _common_words():
+            f.append("common-word")
+        if words[0].lower() in _w("calendar"):
+            f.append("calendar")
+    if words[0] in _all_demonyms():
+        f.append("demonym")
+    # The words around it.
+    prev = tokens[i - 1] if i > 0 else None
+    prev2 = tokens[i - 2] if i > 1 else None
+    nxt = tokens[i + n] if i + n < len(tokens) else None
+    nxt2 = tokens[i + n + 1] if i + n + 1 < len(tokens) else None
+    before = text[prev.end:window[0].start] if prev else text[s_start:window[0].start]
+    after = text[window[-1].end:nxt.start] if nxt else text[window[-1].end:s_end]
+    if prev is None:
+        f.append("sentence-initial")
+        if cand.start - s_start < 3 and i == 0:
+            f.append("sentence-start")
+    else:
+        f.append(f"w-1:{_context_word(prev)}")
+        if prev.text.lower() in _w("locative_before"):
+            f.append("locative-before")  # one weight for "in", "at", "to", "near"... as well as each
+        f.append(f"c-1:{_shape(prev.text)}")
+        if _joinable(before) and prev.is_capitalized and prev.text not in _w("name_openers"):
+            f.append("inside-name:after-capital")
+        if prev.text.rstrip(".") in _w("titles"):
+            f.append("person:title-before")
+        if prev.text in doc.first_names or _person_names().get(prev.text, (0.0, 0.0))[0] >= 0.01:
+            if _joinable(before) and prev.is_capitalized:
+                f.append("person:first-name-before")
+    if prev2 is not None:
+        f.append(f"w-2:{_context_word(prev2)}")
+    if nxt is None:
+        f.append("sentence-final")
+    else:
+        f.append(f"w+1:{_context_word(nxt)}")
+        f.append(f"c+1:{_shape(nxt.text)}")
+        if _joinable(after) and nxt.text in _w("organisation_words"):
+            f.append("org-after")
+        elif _org_in_run(text, tokens, i + n):
+            f.append("org-after")  # "UK Maritime Trade Operations", "Devon and Cornwall Police"
+        if _joinable(after) and nxt.is_capitalized and nxt.text not in _w("place_type_words") \
+                and nxt.text not in _w("organisation_words"):
+            f.append("inside-name:before-capital")
+        if after.strip() == "" and nxt.text.lower() in ("said", "says", "told", "added", "wrote", "who"):
+            f.append("person:said-after")
+        if _joinable(after) and nxt.text in doc.surnames:
+            f.append("person:before-surname")  # "Vladimir Putin", "Lucy Smith"
+    if nxt2 is not None:
+        f.append(f"w+2:{_context_word(nxt2)}")
+    punct_after = after.strip()[:1]
+    if punct_after:
+        f.append(f"p+1:{punct_after}")
+    if after.startswith("-") and nxt is not None:
+        f.append(f"hyphen-after:{'lower' if not nxt.is_capitalized else 'cap'}")
+        if nxt.text.lower() in ("based", "born", "bound", "area", "led", "backed", "made", "style"):
+            f.append("adjectival")
+    if text[window[-1].end:window[-1].end + 1] == "$":
+        f.append("currency")
+    if cand.cue:
+        f.append(f"cue:{cand.cue}")
+    if before.endswith(", ") and prev is not None and prev.is_capitalized:
+        f.append("after-comma-name")  # "Charleston, W.Va." or "Goma, Congo"
+    if punct_after == "," and nxt is not None and nxt.is_capitalized:
+        f.append("comma-then-capital")
+    if i == 0 and _DATELINE.match(text, s_start) and window[0].text.isupper():
+        f.append("dateline")
+    if cand.start - s_start == 0 and s_start < 200 and all(w.isupper() for w in words):
+        f.append("dateline-caps")
+    if prev is not None and prev.text.lower() == "the":
+        f.append("the-before")
+    return f
+
+
+def _list_neighbours(text: str, found: list[Candidate]) -> None:
+    """A candidate listed beside a known place ("Goma, Sake and Kavumu") is more likely a place too."""
+    by_start = sorted(found, key=lambda c: c.start)
+    for a, b in zip(by_start, by_start[1:]):
+        if b.start - a.end > 8 or not _LIST_SEP.match(text[a.end:b.start]):
+            continue
+        if a.ids:
+            b.features.append("list:after-known")
+        if b.ids:
+            a.features.append("list:before-known")
+
+
+# -- steps 2 and 3: is it a place, and how is it used -------------------------------------
+
+def _role(text: str, cand: Candidate, gazetteer: Gazetteer) -> tuple[str, str | None]:
+    """``literal``, ``associative`` (with the longer name) or ``metonymic``."""
+    features = set(cand.features)
+    if "adjectival" in features:
+        end = text.find(" ", cand.end)
+        return "associative", text[cand.start:end if end > 0 else len(text)].rstrip(",.;:")
+    if "org-after" in features:
+        return "associative", _longer_name(text, cand.start, cand.end)
+    if "inside-name:after-capital" in features and not {"dateline", "dateline-caps", "sentence-initial",
+                                                        "pair-with-place"} & features:
+        return "associative", _longer_name(text, cand.start, cand.end, backwards=True)
+    return "literal", None
+
+
+def _longer_name(text: str, start: int, end: int, backwards: bool = False) -> str:
+    """The run of capitalised words (and inner 'of', 'for', 'the') around [start, end)."""
+    pattern = re.compile(r"(?:\s+(?:of|for|the|and|&)?\s*[A-Z][\w'’.-]*)+")
+    if backwards:
+        left = re.search(r"(?:[A-Z][\w'’.-]*\s+)+$", text[max(0, start - 80):start])
+        start = start - len(left.group()) if left else start
+    m = pattern.match(text, end)
+    stop = m.end() if m else end
+    return text[start:stop].strip()
+
+
+def _is_metonymy(text: str, cand: Candidate, tokens_after: list[Token], prev: Token | None) -> bool:
+    """A capital or country used for its government: the subject of an agent verb, not after a preposition."""
+    if not tokens_after:
+        return False
+    nxt = tokens_after[0]
+    if text[cand.end:nxt.start] != " " or nxt.text not in _w("agent_verbs"):
+        return False
+    if prev is not None and prev.text.lower() in _w("prepositions"):
+        return False
+    if nxt.text in _w("auxiliaries"):
+        # "Moscow is keen", "Damascus has condemned", "Ankara will send": an agent.
+        # "Paris is beautiful", "Aleppo was shelled": the place itself.
+        rest = [t.text.lower() for t in tokens_after[1:4] if t.text.lower() not in _w("adverbs")][:1]
+        if not rest:
+            return False
+        word = rest[0]
+        if nxt.text in ("has", "had", "have"):
+            return word in _w("agent_verbs") or word in _w("attitudes")
+        if nxt.text in ("is", "was", "are", "were"):
+            return word in _w("attitudes")
+        return word in _w("agent_base_verbs") or word in _w("agent_verbs")
+    return True
+
+
+def extract(report: Report, gazetteer: Gazetteer, *, metonymy_as_places: bool = False, model: dict | None = None) -> Extraction:
+    """Find the place and actor mentions of ``report`` (see the module docstring).
+
+    ``metonymy_as_places=True`` keeps metonymic uses ("Moscow is keen") among the
+    literal mentions as well (the name still designates the place, as toponym
+    corpora annotate it); maps leave them out.
+    """
+    found, actor_mentions, spans = candidates(report, gazetteer)
+    return extract_from(report, found, actor_mentions, spans, gazetteer, metonymy_as_places=metonymy_as_places,
+                        model=model)
+
+
+def extract_from(report: Report, found: list[Candidate], actor_mentions, spans, gazetteer: Gazetteer, *,
+                 metonymy_as_places: bool = False, model: dict | None = None) -> Extraction:
+    """Steps 2 and 3 of :func:`extract` on candidates already found (training reuses them across models)."""
+    text = report.text
+    actor_mentions = list(actor_mentions)
+    model = model or toponym_model()
+    threshold, threshold_unknown = model["threshold"], model.get("threshold_unknown", model["threshold"])
+    # A country's demonym ("Russian", "Canadians") is its country's demonym mention, whatever place a
+    # gazetteer has of a similar name ("Americana").
+    demonym_spans = _Spans([(a.start, a.end) for a in actor_mentions if a.role == "demonym" and a.text in _demonyms()])
+    mentions: list[Mention] = []
+    associative: list[Mention] = []
+    rejected: list[tuple[str, int, int, str]] = []
+    tokens_by_sentence: dict[int, list[Token]] = {}
+    scores = {id(c): score_features(c.features, model) for c in found}
+    # A name the report uses as a place once (with decisive words around it) is a place wherever else
+    # it stands without evidence to the contrary: "Rathedaung" four times is one village four times.
+    placed = {c.key for c in found if _decisive(c) and scores[id(c)] >= DECISIVE_FLOOR}
+    for cand in found:
+        if demonym_spans.overlapping(cand.start, cand.end):
+            continue
+        score = scores[id(cand)]
+        needed = threshold_unknown if not cand.ids else threshold
+        if _decisive(cand) and not _blocking(cand):
+            needed = min(needed, DECISIVE_FLOOR)
+        elif cand.key in placed and not _blocking(cand):
+            needed = 0.0
+        elif cand.ids and "org-after" in cand.features and "inside-name:after-capital" not in cand.features \
+                and _well_known(cand, gazetteer):
+            # "Paris Police Department", "UK Maritime Trade Operations": the place the name points to is
+            # kept as an associative mention, however unlike a place the words around it look.
+            needed = min(needed, ASSOCIATIVE_FLOOR)
+        if score < needed:
+            rejected.append((text[cand.start:cand.end], cand.start, cand.end,
+                             f"not a place here (toponym score {score:.2f} < {needed:.2f})"))
+            continue
+        s_start, s_end = spans[cand.sentence_index]
+        tokens = spans.tokens[cand.sentence_index] if hasattr(spans, "tokens") else \
+            tokens_by_sentence.setdefault(cand.sentence_index, tokenize(text, s_start, s_end))
+        role, context = _role(text, cand, gazetteer)
+        k = bisect.bisect_left([t.start for t in tokens], cand.start)
+        prev = tokens[k - 1] if k > 0 else None
+        after = [t for t in tokens[k:] if t.start >= cand.end][:5]
+        if role == "literal" and cand.ids and _is_metonymy(text, cand, after, prev):
+            seat = seat_actor(text[cand.start:cand.end]) or _country_actor(gazetteer, cand.ids)
+            if seat:
+                actor_mentions.append(ActorMention(seat, text[cand.start:cand.end], cand.start, cand.end, "seat"))
+                role = "metonymic"
+        match = cand.match
+        feature_start = _feature_start(text, cand, s_start) if not cand.ids or cand.match == "variant" else None
+        start = cand.start if feature_start is None else feature_start
+        mention = Mention(text[start:cand.end], start, cand.end, text[s_start:s_end], s_start, cand.sentence_index,
+                          cand.key if feature_start is None else name_key(text[start:cand.end]),
+                          cand.ids if feature_start is None else (), cand.cue if feature_start is None else "feature",
+                          role, match if feature_start is None else "feature", round(score, 4), context)
+        if role == "literal" or (role == "metonymic" and metonymy_as_places):
+            mentions.append(mention)
+        else:
+            associative.append(mention)
+    associative += _demonym_mentions(text, spans, actor_mentions, gazetteer, mentions)
+    mentions.sort(key=lambda m: m.start)
+    associative.sort(key=lambda m: m.start)
+    actor_mentions.sort(key=lambda m: m.start)
+    return Extraction(report, tuple(mentions), tuple(actor_mentions), tuple(spans), tuple(rejected), tuple(associative))
+
+
+#: The least toponym score a candidate needs when the words around it say "place" (see :func:`_decisive`).
+DECISIVE_FLOOR = 0.05
+_PLACE_CONTEXT = {"locative-before", "list:after-known", "list:before-known", "dateline", "dateline-caps"}
+_BLOCKING = {"person:title-before", "person:first-name-before", "person:surname-in-report", "person:said-after",
+             "person:before-surname", "calendar", "demonym", "org-after", "currency", "adjectival",
+             "inside-name:after-capital", "inside-name:before-capital"}
+
+
+#: The least toponym score a well-known place name inside an organisation's name needs to be kept (associative).
+ASSOCIATIVE_FLOOR = 0.1
+
+
+def _well_known(cand: Candidate, gazetteer: Gazetteer) -> bool:
+    """A country, first-level region, curated place or town of 10,000 or more among the candidates."""
+    for place_id in cand.ids[:10]:
+        kind, level, population, curated, _ = gazetteer.brief(place_id)
+        if curated or kind in ("country", "continent") or (kind == "admin_area" and level == 1) or population >= 10_000:
+            return True
+    return False
+
+
+def _blocking(cand: Candidate) -> bool:
+    """Evidence that a capitalised name is not a place here: a person, a date, an organisation."""
+    features = set(cand.features)
+    if _BLOCKING & features and not ({"dateline", "dateline-caps", "pair-with-place"} & features):
+        return True
+    # An English word no gazetteer knows ("Congress", "Parliament") is not an unknown place.
+    return not cand.ids and all(w in _english_words() for w in cand.key.split())
+
+
+def _decisive(cand: Candidate) -> bool:
+    """The words around the name say it is a place: a place-type cue ("the village of X", "X province"),
+    a locative preposition, a list beside known places, a dateline (the issue's "never silent" cases).
+
+    A name that is also an English word ("in Congress", "in English") needs a cue or a dateline: a
+    preposition before it is no evidence."""
+    if _blocking(cand):
+        return False
+    if cand.cue in _DECISIVE_CUES:
+        return True
+    features = set(cand.features)
+    if all(w in _english_words() for w in cand.key.split()):
+        return bool({"dateline", "dateline-caps"} & features)
+    return bool(_PLACE_CONTEXT & features)
+
+
+@cache
+def _english_words() -> frozenset[str]:
+    lines = (resources.files("mapping") / "data" / "english_words.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(l for l in lines if l and not l.startswith("#"))
+
+
+def _feature_start(text: str, cand: Candidate, s_start: int) -> int | None:
+    """Start of "Lake ", "Gulf of " right before an unknown name: the mention is the feature's whole name."""
+    m = _FEATURE_BEFORE.search(text, max(s_start, cand.start - 20), cand.start)
+    return m.start() if m and m.end() == cand.start else None
+
+
+def _demonym_mentions(text, spans, actor_mentions, gazetteer: Gazetteer, mentions) -> list[Mention]:
+    """Demonyms of countries ("Russian troops"): associative mentions of the country."""
+    taken = _Spans([(m.start, m.end) for m in mentions])
+    countries = {p.country: p.id for p in gazetteer if p.kind == "country" and p.country and p.pack == "world"}
+    demonyms = _demonyms()
+    out = []
+    for a in actor_mentions:
+        if a.role == "organisation" and a.text.split()[0] in demonyms:
+            # "Sudanese army" names the SAF, and its first word still names Sudan.
+            word = a.text.split()[0]
+            a = ActorMention(demonyms[word], word, a.start, a.start + len(word), "demonym")
+        if a.role != "demonym" or a.text not in demonyms or taken.overlapping(a.start, a.end):
+            continue
+        country = actors()[demonyms[a.text]].country
+        place_id = countries.get(country)
+        if place_id is None:
+            continue
+        si = sentence_index(spans, a.start)
+        s_start, s_end = spans[si]
+        out.append(Mention(a.text, a.start, a.end, text[s_start:s_end], s_start, si, name_key(a.text), (place_id,),
+                           None, "demonym", "demonym", 1.0, None))
+    return out

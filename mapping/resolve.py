@@ -1,12 +1,17 @@
 """Resolution: choose the place each mention means, and its geometry.
 
-Candidates with the mention's name are scored by what the report says:
-a cue word beside the mention ("province", "air base", "village"), the
-countries the report is about, nearness to places that are not ambiguous,
-and priors (curated packs over the world pack, population). A qualifier
-("the countryside of the southern ...") turns the chosen place into a derived
-area. Every resolution says how it was decided (``method``) and keeps the
-alternatives it weighed.
+Candidates with the mention's name are ranked by a model learned from annotated
+news (:mod:`mapping.ranking`): kind, population, curated or world record, how the
+name matched, the cue word beside the mention ("province", "air base",
+"river"), the countries and first-level regions the rest of the report points
+to, and nearness to its other places. A mention whose name no gazetteer holds is
+looked up, within the countries the report is about, by spelling similarity.
+The winner's calibrated confidence decides: below the model's threshold, or
+when the words ask for a region ("Donetsk region") and the gazetteer has none,
+the mention stays unresolved, with its reason and its best candidates. A
+qualifier ("the countryside of the southern ...") turns the chosen place into a
+derived area. Every resolution says how it was decided (``method``) and keeps
+the alternatives it weighed.
 """
 
 from __future__ import annotations
@@ -20,18 +25,18 @@ from .extract import Extraction, Mention
 from .gazetteer import AREA_KINDS, SETTLEMENT_KINDS, Gazetteer, Place
 from .names import name_key
 from .qualify import Qualifier, derive_geometry, find_qualifier
+from .ranking import Candidates, Context, Cooccurrence, calibrate, ranker_model, vote_of
 
-__all__ = ["Resolution", "resolve"]
+__all__ = ["Resolution", "resolve", "ranking_features", "REGION_CUES"]
 
-_CUE_KINDS = {
-    "province": {"admin_area"}, "governorate": {"admin_area"}, "state": {"admin_area"}, "district": {"admin_area"},
-    "subdistrict": {"admin_area"}, "region": {"region", "admin_area"}, "countryside": {"admin_area", "region"},
-    "city": {"city"}, "town": {"town", "city"}, "village": {"village", "town"},
-    "air base": {"airbase"}, "airport": {"airbase"}, "naval base": {"naval_base"},
-    "naval facility": {"naval_base"}, "port": {"city", "naval_base"}, "base": {"airbase", "naval_base", "military_site"},
-    "camp": {"camp"}, "crossing": {"crossing"},
-}
 _GEO_PRECISION = {"site": 1, "near": 2, "part": 3, "region": 4}
+#: Cue words that ask for an administrative unit: a town of that name is never the answer.
+REGION_CUES = frozenset({"province", "governorate", "state", "oblast", "region", "district", "subdistrict", "raion",
+                         "county"})
+#: At most this many candidates of one name are ranked (a name shared by hundreds of hamlets).
+MAX_CANDIDATES = 40
+#: A spelling-similarity match must reach this rapidfuzz ratio (0-100).
+FUZZY_MIN_RATIO = 88.0
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,9 @@ class Resolution:
     """A mention and the place chosen for it (``place is None``: unresolved).
 
     ``geometry`` is the place's, or the derived area's when a qualifier
-    applies; ``geo_precision`` is ``site``, ``near``, ``part`` or ``region``.
+    applies; ``geo_precision`` is ``site``, ``near``, ``part`` or ``region``;
+    ``confidence`` is calibrated (right about that often on held-out news);
+    ``alternatives`` are the other candidates with their probabilities.
     """
 
     mention: Mention
@@ -64,91 +71,207 @@ class Resolution:
         return (self.qualifier.start, max(self.mention.end, self.qualifier.phrase_end or 0))
 
 
-def resolve(extraction: Extraction, gazetteer: Gazetteer, *, derive: bool = True) -> tuple[Resolution, ...]:
+def resolve(extraction: Extraction, gazetteer: Gazetteer, *, derive: bool = True, model: dict | None = None,
+            associative: bool = False) -> tuple[Resolution, ...]:
     """Resolve every mention of ``extraction`` against ``gazetteer``.
 
-    Two passes: the first picks each mention's likeliest place from priors
-    alone; those picks (weighted by how sure they are) and the actors named
-    become the report's context (countries, US states, anchor points); the
-    second pass scores every candidate again with that context, leaving out
-    the mention's own vote. ``derive=False`` skips computing derived areas
+    Literal mentions are returned (``associative=True`` adds the associative,
+    demonym and metonymic ones, resolved the same way). Context comes from all of
+    them and from the actors named. ``derive=False`` skips computing derived areas
     (qualifiers are still found), for callers that only need the places.
     """
     from .actors import actor as get_actor
 
-    mentions = extraction.mentions
-    MAX_CANDIDATES = 40  # a name shared by hundreds of hamlets: the populous ones are enough
-    candidates = {m.start: [gazetteer[c] for c in m.candidates[:MAX_CANDIDATES]] for m in mentions if m.candidates}
-    empty = _Context()
-    votes: dict[int, tuple] = {}
-    context = _Context()
+    model = model or ranker_model()
+    text = extraction.report.text
+    everything = sorted((*extraction.mentions, *extraction.associative), key=lambda m: m.start)
+    article = {id(m): text[max(0, m.start - 4):m.start].lower() == "the " for m in everything}
+    options = _options(everything, gazetteer, article)
+
+    context = Context()
     for a in extraction.actor_mentions:
         country = getattr(get_actor(a.actor), "country", None)
-        if country:
-            context.add_country(country, 0.5)
-    for m in mentions:
-        places = candidates.get(m.start)
-        if not places:
-            continue
-        scored = sorted(((_score(p, m, empty)[0], p) for p in places), key=lambda sp: (-sp[0], -(sp[1].population or 0), sp[1].id))
-        best = scored[0][1]
-        weight = 1.0 if len(scored) == 1 else min(1.0, 0.5 + 0.25 * (scored[0][0] - scored[1][0]))
-        vote = context.vote(best, weight)
-        votes[m.start] = vote
+        if country and a.role in ("name", "demonym", "seat"):
+            context.add({"countries": {country: 0.5}, "weight": 0.5})
+    # Pass 1: priors only; passes 2 and 3: the full model, each mention's own vote left out.
+    votes, matches = {}, {id(m): m.match for m in everything}
+    for m in everything:
+        votes[id(m)] = vote_of(options[id(m)].rank(None, model["prior"]), m.score)
+        context.add(votes[id(m)])
+    # A name no gazetteer spells this way: the closest spelling in the countries the report is about.
+    for m in everything:
+        if not options[id(m)].places and m.match == "unknown":
+            fuzzy = _fuzzy_candidates(m, gazetteer, context)
+            if fuzzy:
+                matches[id(m)] = "fuzzy"
+                options[id(m)] = Candidates(fuzzy, key=m.key, cue=m.cue, mention_match="fuzzy", article=article[id(m)])
+    ranked_by = {}
+    for _ in range(2):
+        ranked_by = {}
+        for m in everything:
+            context.add(votes[id(m)], -1.0)
+            ranked_by[id(m)] = options[id(m)].rank(context, model["full"])
+            context.add(votes[id(m)])
+        for m in everything:
+            context.add(votes[id(m)], -1.0)
+            votes[id(m)] = vote_of(ranked_by[id(m)], m.score)
+            context.add(votes[id(m)])
+
+    wanted = everything if associative else extraction.mentions
+    results = []
+    for m in wanted:
+        context.add(votes[id(m)], -1.0)
+        results.append(_decide(m, ranked_by[id(m)], matches[id(m)], model, text, extraction.mentions, gazetteer,
+                               derive, context))
+        context.add(votes[id(m)])
+    if not associative:
+        results = list(_between(tuple(results), text, derive))
+        results += _borders(extraction, results, gazetteer, context, derive)
+    return tuple(sorted(results, key=lambda r: r.mention.start))
+
+
+def ranking_features(extraction: Extraction, gazetteer: Gazetteer, prior_weights: dict):
+    """For training the ranker: each mention with its candidates' prior and full features.
+
+    The full features use the context that the prior pass builds, the mention's own
+    vote left out, as :func:`resolve` does. Yields (mention, places, prior, full).
+    """
+    from .actors import actor as get_actor
 
     text = extraction.report.text
-    results = []
-    for m in mentions:
-        if not m.candidates:
-            results.append(Resolution(m, None, 0.0, "unresolved", reason="no gazetteer record with this name"))
+    everything = sorted((*extraction.mentions, *extraction.associative), key=lambda m: m.start)
+    options = _options(everything, gazetteer, {id(m): text[max(0, m.start - 4):m.start].lower() == "the "
+                                                for m in everything})
+    context = Context()
+    for a in extraction.actor_mentions:
+        country = getattr(get_actor(a.actor), "country", None)
+        if country and a.role in ("name", "demonym", "seat"):
+            context.add({"countries": {country: 0.5}, "weight": 0.5})
+    votes = {}
+    for m in everything:
+        votes[id(m)] = vote_of(options[id(m)].rank(None, prior_weights), m.score)
+        context.add(votes[id(m)])
+    for m in everything:
+        option = options[id(m)]
+        if not option.places:
             continue
-        own = votes.get(m.start)
-        context.withdraw(own)
-        scored = sorted(((_score(p, m, context), p.id) for p in candidates[m.start]),
-                        key=lambda sc: (-sc[0][0], -(gazetteer[sc[1]].population or 0), sc[1]))
-        kept = [sc for sc in scored if not _stray(gazetteer[sc[1]], context)]
-        stray = not kept
-        scored = kept or scored
-        context.restore(own)
-        (best_score, how), best_id = scored[0]
-        place = gazetteer[best_id]
-        if stray:
-            # A hamlet on another continent is a worse answer than none: say so, keep the candidates.
-            results.append(Resolution(m, None, 0.0, "unresolved:only-distant-candidates",
-                                      tuple((c, round(sc[0], 3)) for sc, c in scored[:6]),
-                                      reason=f"the only {m.text!r} known is {place.name} ({place.country}), far from "
-                                             "the other places in the report"))
-            continue
-        if len(scored) == 1:
-            confidence = 0.95
-        else:
-            margin = best_score - scored[1][0][0]
-            confidence = round(0.5 + 0.45 * min(1.0, margin / 2.0), 3)
-        confidence = round(confidence * (0.85 if place.approximate else 1.0), 3)
-        method = "+".join(["alias" if name_key(place.name) != m.key else "name", *how])
-        qualifier = find_qualifier(text, m.sentence_start, m.start)
-        geometry, precision = place.geometry, _base_precision(place)
-        if qualifier and "along" in qualifier.rules and _place_just_before(mentions, qualifier.start):
-            qualifier = None  # "a buffer zone along the Golan": relates two places, does not reshape the second
-        if qualifier and derive:
-            cores = _urban_cores(place, gazetteer, m) if "countryside" in qualifier.rules else ()
-            land = _land_near(place, gazetteer) if "offshore" in qualifier.rules else None
-            try:
-                geometry = derive_geometry(place.geometry, qualifier, urban_cores=cores, land=land)
-                precision = qualifier.geo_precision
-                method += "+qualifier:" + ",".join(qualifier.rules)
-            except Exception as err:  # GEOS on a vast or odd polygon: keep the whole place, say so
-                from shapely.errors import GEOSException
+        context.add(votes[id(m)], -1.0)
+        full = option.features(context)
+        context.add(votes[id(m)])
+        yield m, option.places, option.static, full
 
-                if not isinstance(err, (GEOSException, ValueError)):
-                    raise
-                qualifier = None
-                method += "+qualifier-not-applied"
-        results.append(Resolution(m, place, confidence, method,
-                                  tuple((c, round(s[0], 3)) for s, c in scored[1:6]), qualifier, geometry, precision))
-    results = list(_between(tuple(results), text, derive))
-    results += _borders(extraction, results, gazetteer, context, derive)
-    return tuple(sorted(results, key=lambda r: r.mention.start))
+
+def _options(mentions, gazetteer: Gazetteer, article: dict) -> dict:
+    """Each mention's candidates, ranked with what the report's other names could mean."""
+    places = {id(m): _candidates(m, gazetteer) for m in mentions}
+    by_key: dict[str, list[Place]] = {}
+    for m in mentions:
+        by_key.setdefault(m.key, []).extend(p for p in places[id(m)] if p not in by_key.get(m.key, ()))
+    together = Cooccurrence(by_key)
+    return {id(m): Candidates(places[id(m)], key=m.key, cue=m.cue, mention_match=m.match, article=article[id(m)],
+                              cooccurrence=together) for m in mentions}
+
+
+def _candidates(mention: Mention, gazetteer: Gazetteer) -> list[Place]:
+    """The places a mention may mean; when its cue word asks for a kind ("Donetsk region", "the Dnipro
+    river", "Kavumu airport") and some candidates are of that kind, only those."""
+    from .ranking import CUE_KINDS, kind_group
+
+    places = [gazetteer[c] for c in mention.candidates[:MAX_CANDIDATES]]
+    wanted = CUE_KINDS.get(mention.cue) if mention.cue not in (None, "area", "border", "port") else None
+    if wanted:
+        fitting = [p for p in places if kind_group(p) in wanted or p.kind in wanted]
+        if fitting:
+            return fitting
+    return places
+
+
+def _fuzzy_candidates(m: Mention, gazetteer: Gazetteer, context: Context) -> list[Place]:
+    """World places of the report's main countries whose name is spelled like the mention's.
+
+    Names are compared with those that begin with the same two letters (a typo or a
+    doubled letter rarely changes them; other romanisations are the variant keys' job).
+    """
+    if gazetteer.world is None or len(m.key) < 5:
+        return []
+    try:
+        from rapidfuzz import fuzz, process
+    except ImportError:
+        return []
+    countries = {c for c in context.countries if context.country_share(c) >= 0.25}
+    if not countries:
+        return []
+    found = []
+    for key, score, _ in process.extract(m.key, gazetteer.world.similar_keys(m.key), scorer=fuzz.ratio, limit=5,
+                                          score_cutoff=FUZZY_MIN_RATIO):
+        for place_id in gazetteer.candidates(key):
+            place = gazetteer[place_id]
+            if place.country in countries and place not in found:
+                found.append(place)
+    return found[:MAX_CANDIDATES]
+
+
+def _decide(m: Mention, ranked, match: str, model, text, mentions, gazetteer, derive, context) -> Resolution:
+    if not ranked:
+        reason = ("no gazetteer record with this name" if m.match in ("unknown", "feature", "name")
+                  else f"no gazetteer record matches ({m.match})")
+        return Resolution(m, None, 0.0, "unresolved", reason=reason)
+    alternatives = tuple((p.id, round(prob, 3)) for p, prob in ranked[1:6])
+    place, probability = ranked[0]
+    if match in ("variant", "fuzzy") and context.country_share(place.country) < 0.2:
+        # A look-alike spelling is evidence only where the report already is.
+        return Resolution(m, None, 0.0, f"unresolved:{match}-elsewhere", tuple((p.id, round(pr, 3)) for p, pr in ranked[:6]),
+                          reason=f"no gazetteer record spelled {m.text!r} in the countries the report is about "
+                                 f"(the closest spelling is {place.name}, {place.country or '-'})")
+    if m.cue in REGION_CUES and place.kind not in ("admin_area", "region", "zone", "country"):
+        return Resolution(m, None, 0.0, "unresolved:no-region",
+                          tuple((p.id, round(prob, 3)) for p, prob in ranked[:6]),
+                          reason=f"the text names a {m.cue}, and the gazetteer has no {m.cue} called {m.text!r} "
+                                 f"(only {place.name}, a {place.kind.replace('_', ' ')})")
+    confidence = round(calibrate(m.score * probability, model.get("calibration")), 3)
+    if confidence < model.get("min_confidence", 0.0):
+        return Resolution(m, None, confidence, "unresolved:unsure", tuple((p.id, round(prob, 3)) for p, prob in ranked[:6]),
+                          reason=f"not sure enough: the likeliest is {place.name} ({place.country or '-'}) with "
+                                 f"confidence {confidence:.2f}")
+    method = _explain(m, place, ranked, match, context)
+    qualifier = find_qualifier(text, m.sentence_start, m.start)
+    geometry, precision = place.geometry, _base_precision(place)
+    if qualifier and "along" in qualifier.rules and _place_just_before(mentions, qualifier.start):
+        qualifier = None  # "a buffer zone along the Golan": relates two places, does not reshape the second
+    if qualifier and derive:
+        cores = _urban_cores(place, gazetteer, m) if "countryside" in qualifier.rules else ()
+        land = _land_near(place, gazetteer) if "offshore" in qualifier.rules else None
+        try:
+            geometry = derive_geometry(place.geometry, qualifier, urban_cores=cores, land=land)
+            precision = qualifier.geo_precision
+            method += "+qualifier:" + ",".join(qualifier.rules)
+        except Exception as err:  # GEOS on a vast or odd polygon: keep the whole place, say so
+            from shapely.errors import GEOSException
+
+            if not isinstance(err, (GEOSException, ValueError)):
+                raise
+            qualifier = None
+            method += "+qualifier-not-applied"
+    return Resolution(m, place, confidence, method, alternatives, qualifier, geometry, precision)
+
+
+def _explain(m: Mention, place: Place, ranked, match: str, context: Context) -> str:
+    """How the place was chosen, in the words of the evidence that decided (``name+cue:province+context:SY``)."""
+    from .ranking import match_kind
+
+    how = [match_kind(place, m.key, match)]
+    if m.cue:
+        how.append(f"cue:{m.cue}")
+    if context.country_share(place.country) >= 0.2:
+        how.append(f"context:{place.country}")
+    if place.kind != "country" and context.admin1_share(place.country, place.admin1) >= 0.2:
+        how.append(f"context:{place.country}-{place.admin1}")
+    if context.anchors and place.kind not in ("country", "continent") \
+            and min(_km(place.point, a) for a in context.anchors) < 250:
+        how.append("near-other-places")
+    if len(ranked) > 1:
+        how.append(f"of:{len(ranked)}")
+    return "+".join(how)
 
 
 _BETWEEN = re.compile(r"\bbetween\s+(?:the\s+)?$", re.IGNORECASE)
@@ -181,7 +304,7 @@ _BORDER_LOCATIVE = re.compile(r"\b(?:on|along|across|near|at|to|in|into|over|pat
 BORDER_STRIP_M = 10_000.0
 
 
-def _borders(extraction: Extraction, results, gazetteer: Gazetteer, context: "_Context", derive: bool) -> list[Resolution]:
+def _borders(extraction: Extraction, results, gazetteer: Gazetteer, context: Context, derive: bool) -> list[Resolution]:
     """"the border area", "on the border": a strip along the boundary of the two countries the
     sentence is about, when they are neighbours; otherwise nothing (a common noun, not a name)."""
     text = extraction.report.text
@@ -296,108 +419,11 @@ def _land_near(place: Place, gazetteer: Gazetteer):
 
 
 def _base_precision(place: Place) -> str:
-    if place.kind in ("continent", "country", "region") or place.area_km2 > 5000:
+    if place.kind in ("continent", "country", "region") or (place.kind in AREA_KINDS and place.approx_area_km2 > 8000):
         return "region"
     if place.kind in AREA_KINDS:
         return "part"
     return "site"
-
-
-#: A small world-index place this far from every other place of the report, in a country
-#: the report does not otherwise name, is taken for a wrong match.
-STRAY_KM = 1500.0
-
-
-def _stray(place: Place, context: "_Context") -> bool:
-    if place.pack != "geonames" or place.kind not in SETTLEMENT_KINDS or (place.population or 0) >= 100_000:
-        return False
-    if not context.anchors or context.countries.get(place.country, 0.0) > 0.2:
-        return False
-    return min(_km(place.point, a) for a in context.anchors) > STRAY_KM
-
-
-class _Context:
-    """What the report is about: weighted votes for countries and US states, and anchor points."""
-
-    def __init__(self):
-        self.countries: dict[str, float] = {}
-        self.admin1: dict[tuple, float] = {}
-        # Anchor points with how many mentions put them there: a report repeats its places,
-        # and distances are computed once per distinct point.
-        self.anchors: dict[tuple[float, float], int] = {}
-
-    def add_country(self, country, weight):
-        self.countries[country] = self.countries.get(country, 0.0) + weight
-
-    def vote(self, place: Place, weight: float):
-        vote = (place.country, (place.country, place.admin1) if place.admin1 else None, weight,
-                place.point if place.kind not in ("continent", "country") and weight >= 0.75 and place.area_km2 < 200_000 else None)
-        self.restore(vote)
-        return vote
-
-    def restore(self, vote):
-        if not vote:
-            return
-        country, admin1, weight, anchor = vote
-        if country:
-            self.add_country(country, weight)
-        if admin1:
-            self.admin1[admin1] = self.admin1.get(admin1, 0.0) + weight
-        if anchor:
-            self.anchors[anchor] = self.anchors.get(anchor, 0) + 1
-
-    def withdraw(self, vote):
-        if not vote:
-            return
-        country, admin1, weight, anchor = vote
-        if country:
-            self.countries[country] -= weight
-        if admin1:
-            self.admin1[admin1] -= weight
-        if anchor:
-            if self.anchors[anchor] > 1:
-                self.anchors[anchor] -= 1
-            else:
-                del self.anchors[anchor]
-
-
-def _score(place: Place, mention: Mention, context: _Context) -> tuple[float, list[str]]:
-    score, how = 1.0, []
-    if mention.cue:
-        wanted = _CUE_KINDS.get(mention.cue, set())
-        if place.kind in wanted:
-            score += 2.0
-            how.append(f"cue:{mention.cue}")
-        elif wanted:
-            score -= 1.0
-    elif place.kind in SETTLEMENT_KINDS or place.kind == "country":
-        score += 0.3  # A bare name usually means the town, not the province named after it.
-    support = context.countries.get(place.country, 0.0) if place.country else 0.0
-    if support > 0.2:
-        score += 1.5 + 0.1 * min(support, 5)
-        how.append(f"context:{place.country}")
-    state = context.admin1.get((place.country, place.admin1), 0.0) if place.admin1 else 0.0
-    if state > 0.2 and place.kind != "country":
-        score += 1.0
-        how.append(f"context:{place.country}-{place.admin1}")
-    if context.anchors and place.kind not in ("continent", "country"):
-        nearest = min(_km(place.point, a) for a in context.anchors)
-        if nearest < 300:
-            score += 1.0 * (1 - nearest / 300)
-            how.append("near-other-places")
-    if place.kind == "continent":
-        score += 1.5  # a bare "Africa" is the continent, not a village called Africa
-    elif place.kind == "country" or (place.kind == "admin_area" and name_key(place.name) == mention.key):
-        score += 1.0  # countries and states ("California") over towns of the same name
-    elif place.kind in ("region", "zone") and place.pack != "geonames":
-        score += 1.0  # curated regions ("the Middle East") over villages that borrowed the name
-    if place.pack != "geonames":
-        score += 0.5  # curated records over the world index
-    elif name_key(place.name) != mention.key:
-        score -= 0.7  # matched only through one of GeoNames' alternate names
-    if place.population:
-        score += min(math.log10(place.population + 1) / 10, 0.7)
-    return score, how
 
 
 def _km(a, b) -> float:

@@ -17,7 +17,7 @@ Examples
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["Token", "tokenize", "sentence_spans", "sentence_index"]
 
@@ -33,9 +33,12 @@ _NEWLINE = r"(?:\r\n|\r(?!\n)|\n)"  # LF, CRLF or a lone CR (old Mac files)
 _SENTENCE_END = re.compile(rf"[.!?]+[\"”’')\]]*(?=\s)|{_NEWLINE}\s*{_NEWLINE}|[\r\n](?=\s*[-*•])")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """A word of the report and where it sits: ``text == report[start:end]``."""
+class Token(NamedTuple):
+    """A word of the report and where it sits: ``text == report[start:end]``.
+
+    A named tuple: reports have hundreds of thousands of words, and a tuple is the
+    cheapest immutable record Python builds.
+    """
 
     text: str
     start: int
@@ -49,11 +52,12 @@ class Token:
 def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     """Split ``text[start:end]`` into word tokens with offsets into ``text``."""
     tokens = []
+    append = tokens.append
     for match in _WORD.finditer(text, start, len(text) if end is None else end):
         word, s = match.group(), match.start()
         if len(word) > 2 and word[-1] in "sS" and word[-2] in "'’":
             word = word[:-2]
-        tokens.append(Token(word, s, s + len(word)))
+        append(Token(word, s, s + len(word)))
     return tokens
 
 
