@@ -58,10 +58,6 @@ MIN_PART_COUNTRY = 0.002  # deg^2 (~25 km2 at the equator): smaller islands drop
 MIN_PART_LEVANT = 0.0001
 MIN_PART_CONTINENT = 1.0  # ~4,000-12,000 km2
 TOL_ADMIN = 0.003
-
-MIDDLE_EAST = ["BH", "CY", "EG", "IR", "IQ", "IL", "JO", "KW", "LB", "OM", "PS", "QA",
-               "SA", "SY", "TR", "AE", "YE"]
-
 # Extra English names that Natural Earth's name fields do not carry.
 COUNTRY_EXTRA_ALIASES = {
     "US": ["United States", "United States of America", "USA", "U.S.", "U.S.A.", "America"],
@@ -294,6 +290,11 @@ def feature(fid, geom, *, name, kind, aliases=(), country=None, admin1=None, geo
     for k, v in extra.items():
         if v is not None:
             props[k] = v
+    if "label" not in props and geom.geom_type in ("Polygon", "MultiPolygon"):
+        # A point that stands for the area, so that readers need not build the polygon to place it.
+        part = max(getattr(geom, "geoms", [geom]), key=lambda g: g.area)
+        point = part.centroid if part.contains(part.centroid) else part.representative_point()
+        props["label"] = [round(point.x, 5), round(point.y, 5)]
     gj = mapping(geom)
     gj = {"type": gj["type"], "coordinates": round_coords(gj["coordinates"])}
     # RFC 7946 bbox: lets the loader and the renderer skip a record without building its geometry.
@@ -491,15 +492,7 @@ def build_world(countries: gpd.GeoDataFrame, golan_occupied, cities) -> list:
             source=f"derived: dissolve of {NE_SRC} by CONTINENT, simplified {TOL_CONTINENT} deg, parts < {MIN_PART_CONTINENT} deg2 dropped",
             note="Natural Earth's CONTINENT attribute assigns whole countries (Russia, Turkey: Europe; "
                  "Egypt: Africa), so borders between continents follow country borders."))
-    me = shapely.union_all(cont_src.loc[cont_src.code.isin(MIDDLE_EAST)].geometry.values)
-    me_population = int(sum(p for p in cont_src.loc[cont_src.code.isin(MIDDLE_EAST)].POP_EST if p and p > 0))
-    feats.append(feature(
-        "region-middle-east", finish(me.buffer(0), 0.02, MIN_PART_COUNTRY), name="Middle East", population=me_population,
-        aliases=["Mideast", "the Middle East", "Near East"], kind="region",
-        precision_m=round(0.02 * DEG_M), approximate=True,
-        source=f"derived: union of {NE_SRC} polygons of " + ", ".join(MIDDLE_EAST) + ", simplified 0.02 deg",
-        note="Definition used here: Bahrain, Cyprus, Egypt, Iran, Iraq, Israel, Jordan, Kuwait, Lebanon, Oman, "
-             "Palestine, Qatar, Saudi Arabia, Syria, Turkey, United Arab Emirates, Yemen."))
+    # The Middle East and the other composite regions are built by data/build_regions.py (regions pack).
 
     c = cities["524901"]
     feats.append(city_feature("ru-moscow", c, kind="city", name="Moscow",

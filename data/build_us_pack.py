@@ -22,6 +22,13 @@ sys.path.insert(0, str(ROOT))
 SOURCE = "US Census Bureau cartographic boundaries 2017 (public domain) via the npm package us-atlas 3 (ISC)"
 
 
+def _label(g) -> list[float]:
+    """A point inside the state's largest part (its centroid when that lies inside)."""
+    part = max(getattr(g, "geoms", [g]), key=lambda p: p.area)
+    point = part.centroid if part.contains(part.centroid) else part.representative_point()
+    return [round(point.x, 4), round(point.y, 4)]
+
+
 def decode_topology(topology: dict, name: str):
     """Yield (id, properties, GeoJSON geometry) from one object of a quantised TopoJSON topology."""
     sx, sy = topology["transform"]["scale"]
@@ -103,7 +110,7 @@ def main(package_dir: str = "package"):
                          "geometry": _round(mapping(g), 4),
                          "properties": {"name": props["name"], "aliases": [f"State of {props['name']}"], "kind": "admin_area",
                                         "country": "US", "admin1": code, "geonameid": int(state["geonameid"]),
-                                        "admin_level": 1, "subtype": "state",
+                                        "admin_level": 1, "subtype": "state", "label": _label(g),
                                         "precision_m": 1700, "approximate": False,
                                         "source": SOURCE + ", simplified 0.015 deg"}})
     for fips, props, geometry in decode_topology(counties, "counties"):

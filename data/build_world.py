@@ -354,7 +354,10 @@ def main(argv=None) -> int:
         if a2:
             by_admin2[a2].append((lon, lat, pop))
 
-    level1 = [s for s in subs if s.admin_level == 1 and s.geonames_code and "." in s.geonames_code]
+    # First-level regions: ISO 3166-2's first level, and the units GeoNames has as first-level (a code
+    # CC.XX) that ISO nests one level down (Iraq's Kurdish governorates under the Kurdistan Region).
+    level1 = [s for s in subs if s.geonames_code and "." in s.geonames_code
+              and (s.admin_level == 1 or s.geonames_code.count(".") == 1)]
     by_country = collections.defaultdict(list)
     for s in level1:
         by_country[s.geonames_code.split(".")[0]].append(s)
@@ -413,7 +416,8 @@ def main(argv=None) -> int:
         print(f"  {cc}: {len(subs_cc)} regions, {len(geoms)} polygons")
 
     # Second-level units: points at the centre of their places.
-    level2 = [s for s in subs if s.admin_level == 2 and s.geonames_code and s.geonames_code in by_admin2]
+    level2 = [s for s in subs if s.admin_level == 2 and s.geonames_code and s.geonames_code in by_admin2
+              and s.geonames_code.count(".") > 1]
     for s in level2:
         cc = s.geonames_code.split(".")[0]
         if only is not None and cc not in only:

@@ -26,6 +26,13 @@ __all__ = ["Actor", "ActorMention", "actors", "actor", "find_actor_mentions", "s
 
 @dataclass(frozen=True)
 class Actor:
+    """A state, force, armed group, organisation or people.
+
+    ``country`` is set for states (and the forces analysts code apart from their
+    state, such as Sudan's SAF); ``based_in`` is where a non-state group operates;
+    ``belongs_to`` is the actor a force is part of (SAF: Sudan, UNDOF: the UN).
+    """
+
     id: str
     name: str
     kind: str
@@ -35,6 +42,14 @@ class Actor:
     demonyms: tuple[str, ...]
     seats: tuple[str, ...]
     organisations: tuple[str, ...]
+    belongs_to: str | None = None
+    based_in: str | None = None
+    source: str = ""
+    note: str | None = None
+
+    @property
+    def is_state(self) -> bool:
+        return self.kind == "state"
 
 
 @dataclass(frozen=True)
@@ -67,10 +82,11 @@ def actors() -> dict[str, Actor]:
     data = json.loads((root / "actors.json").read_text(encoding="utf-8"))
     registry = {
         a["id"]: Actor(a["id"], a["name"], a["kind"], a["color"], a.get("country"), tuple(a["names"]),
-                       tuple(a["demonyms"]), tuple(a["seats"]), tuple(a["organisations"]))
+                       tuple(a["demonyms"]), tuple(a["seats"]), tuple(a["organisations"]), a.get("belongs_to"),
+                       a.get("based_in"), a.get("source", ""), a.get("note"))
         for a in data["actors"]
     }
-    covered = {a.country for a in registry.values() if a.country}
+    covered = {a.country for a in registry.values() if a.country and a.kind == "state"}
     taken = {w for a in registry.values() for w in (*a.names, *a.demonyms, *a.organisations)}
     countries = json.loads((root / "country_info.json").read_text(encoding="utf-8"))["countries"]
     for i, (iso, info) in enumerate(sorted(countries.items())):

@@ -39,11 +39,16 @@ _PATTERNS = [
     ("iso", re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")),
     ("dmy", re.compile(rf"\b(\d{{1,2}})\s+({_MONTH_NAMES})\.?,?\s+(\d{{4}})\b", re.IGNORECASE)),
     ("mdy", re.compile(rf"\b({_MONTH_NAMES})\.?\s+(\d{{1,2}}),?\s+(\d{{4}})\b", re.IGNORECASE)),
+    ("month_range", re.compile(rf"\b(?:between|from)\s+({_MONTH_NAMES})\.?(?:\s+(\d{{4}}))?\s+(?:and|to|until|through)\s+({_MONTH_NAMES})\.?(?:\s+(\d{{4}}))?\b", re.IGNORECASE)),
     ("month_rel", re.compile(rf"\b(?:in\s+)?({_MONTH_NAMES})\s+(last|this|next)\s+year\b", re.IGNORECASE)),
     ("month_year", re.compile(rf"\b(?:in\s+)?({_MONTH_NAMES})\s+(\d{{4}})\b", re.IGNORECASE)),
+    ("dm", re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_NAMES})\b(?!\.?,?\s+\d{{4}})", re.IGNORECASE)),
+    ("md", re.compile(rf"\b({_MONTH_NAMES})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s+\d{{4}})(?!\d)", re.IGNORECASE)),
+    ("part_year", re.compile(r"\b(early|mid|late|earlier|later)[\s-]+((?:19|20)\d{2})\b", re.IGNORECASE)),
     ("weekday", re.compile(r"\b(?:(on|last|this|since|by)\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.IGNORECASE)),
     ("relday", re.compile(r"\b(yesterday|today|tonight|the day before yesterday)\b", re.IGNORECASE)),
     ("relweek", re.compile(r"\b(last|this|next)\s+(week|month|year)\b", re.IGNORECASE)),
+    ("month_only", re.compile(rf"\b(?:in|since|by|until|during|early|late|mid)[\s-]+({'|'.join(m for m in _MONTHS if len(m) > 3)})\b(?!\s+\d)", re.IGNORECASE)),
     ("since_year", re.compile(r"\b(since|in|from|until|before|after|by)\s+((?:19|20)\d{2})\b", re.IGNORECASE)),
     ("year", re.compile(r"\b((?:19|20)\d{2})(?=\s+(?:arrangement|agreement|deal|accord|war|offensive|ceasefire|truce|election|attack|strike|law|decision|memorandum))", re.IGNORECASE)),
 ]
@@ -132,6 +137,10 @@ def _resolve(kind: str, m: re.Match, published: dt.date | None) -> When | None:
             return When(text, s, e, first, last, "month")
     except ValueError:
         return None
+    if kind == "part_year":
+        year, part = int(g[1]), g[0].lower()
+        months = {"early": (1, 4), "earlier": (1, 4), "mid": (5, 8), "late": (9, 12), "later": (9, 12)}[part]
+        return When(text, s, e, dt.date(year, months[0], 1), _month_span(year, months[1])[1], "range")
     if kind == "since_year":
         year = int(g[1])
         relation = {"since": "since", "from": "since", "until": "before", "before": "before", "after": "after", "by": "before"}.get(g[0].lower(), "at")
@@ -141,6 +150,26 @@ def _resolve(kind: str, m: re.Match, published: dt.date | None) -> When | None:
         return When(text, s, e, dt.date(year, 1, 1), dt.date(year, 12, 31), "year")
     if published is None:
         return None
+    if kind in ("dm", "md"):
+        day, month = (int(g[0]), _MONTHS[g[1].lower()]) if kind == "dm" else (int(g[1]), _MONTHS[g[0].lower()])
+        try:
+            d = dt.date(published.year, month, day)
+            if d > published:  # "December 30" in a January report: last December
+                d = dt.date(published.year - 1, month, day)
+        except ValueError:
+            return None
+        return When(text, s, e, d, d, "day")
+    if kind == "month_only":
+        month = _MONTHS[g[0].lower()]
+        year = published.year if month <= published.month else published.year - 1
+        first, last = _month_span(year, month)
+        relation = "since" if m.group().lower().startswith("since") else "at"
+        return When(text, s, e, first, last, "month", relation)
+    if kind == "month_range":
+        m1, m2 = _MONTHS[g[0].lower()], _MONTHS[g[2].lower()]
+        y2 = int(g[3]) if g[3] else (published.year if m2 <= published.month else published.year - 1)
+        y1 = int(g[1]) if g[1] else (y2 if m1 <= m2 else y2 - 1)
+        return When(text, s, e, _month_span(y1, m1)[0], _month_span(y2, m2)[1], "range")
     if kind == "month_rel":
         year = published.year + {"last": -1, "this": 0, "next": 1}[g[1].lower()]
         first, last = _month_span(year, _MONTHS[g[0].lower()])

@@ -1,45 +1,83 @@
-"""Events: who did what, where and when, sentence by sentence.
+"""Events: who did what to whom, where and when, coded as analysts code them.
 
-A trigger word gives the kind of event ("checkpoint", "strike", "patrol",
-...); the actor is the one named before it in the sentence (or, for "It" and
-"they", the previous sentence's actor); the locations are the resolved places
-of its clause; the date is the sentence's time expression, shifted by phrases
-such as "a day after".
+Each sentence is cut into clauses (at semicolons, dashes, relative clauses and
+subordinate conjunctions), and a small pattern engine over its tokens finds
+**triggers** (``mapping/data/event_triggers.json``: verbs and nouns such as
+*struck*, *captured*, *airstrikes*, *clashes*, *checkpoint*, with ACLED's event
+type and sub-event type; words of the clause refine them: *drones* make a strike
+an air/drone strike, *missiles* a missile attack).
+
+For each trigger:
+
+- **agent** (``actor``): the actor named as the subject of an active verb, in a
+  *by* phrase after a passive one, or right before a trigger noun ("Israeli
+  airstrikes", "RSF drone strikes"); "the army" is the report's main state (in
+  Sudan the Sudanese Armed Forces); "It"/"they" are the previous sentence's
+  agent. When the text does not say who acted ("a drone struck"), the agent is
+  unknown: never guessed from the nearest demonym.
+- **target**: the other actor the trigger acts on ("struck RSF positions",
+  "between the army and the RSF", "pushed Russian troops out of"), or
+  ``civilians`` when the words say so (people killed, a market, homes).
+- **where**: the places of the trigger's own clause: its object ("captured
+  Pokrovsk"), or after a locative preposition ("fighting in Babanusa"); never a
+  topic ("talks about the bases") or an origin ("condemnation from Damascus").
+  A strike on two cities is two events; a region containing another location
+  of the event is dropped.
+- **when**: the time expression of the clause, shifted by "a day after"; never
+  a date from another sentence or clause.
+- **context**: an event that is intended, threatened, hypothetical, denied,
+  condemned without being reported, talks held in a third country, or dated
+  more than :data:`HISTORY_DAYS` before publication is kept with
+  ``context=True`` and a ``context_reason``, and is never drawn as a current
+  event.
+
+``geo_precision`` and ``time_precision`` follow ACLED: 1 a specific place (a
+day), 2 near or part of a place (a week), 3 a region (a month or longer).
 """
 
 from __future__ import annotations
 
+import bisect
+import json
 import re
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
-from .actors import ActorMention
+from .actors import ActorMention, actors
 from .dates import When, find_times, shift_days
 from .extract import Extraction
 from .resolve import Resolution
+from .text import Token, tokenize
 
-__all__ = ["Event", "find_events", "EVENT_KINDS"]
+__all__ = ["Event", "find_events", "EVENT_KINDS", "HISTORY_DAYS", "event_kinds"]
 
-_TRIGGERS = [
-    ("checkpoint", r"checkpoints?"),
-    ("strike", r"air\s?strikes?|drone\s+strikes?|strikes?|struck|hit|bomb(?:ed|ing|ings|ardment)?|shell(?:ed|ing)|raid(?:ed|s)?|attack(?:ed|s)?"),
-    ("incursion", r"incursions?|entered|advanced|advancing|seiz(?:e|ed|ing)|captured|crossed|pushed\s+into|moved\s+into|sent\s+(?:its|their)\s+troops"),
-    ("patrol", r"patrol(?:s|led|ling)?"),
-    ("visit", r"(?:joint\s+)?tour|visit(?:ed|s)?|arrived|delegation|inspect(?:ed|ion)?"),
-    ("meeting", r"met|meeting|talks|summit"),
-    ("clash", r"clash(?:es|ed)?|fighting|fought|battle[ds]?"),
-    ("deployment", r"deploy(?:ed|ment)|stationed|reinforce(?:d|ments)"),
-    ("presence", r"military\s+presence|presence|(?:held|holds|hold|holding|took|taken|established|set\s+up)\s+positions"),
-]
-EVENT_KINDS = tuple(k for k, _ in _TRIGGERS)
-_TRIGGER = re.compile("|".join(rf"(?P<{k}>\b(?:{p})\b)" for k, p in _TRIGGERS), re.IGNORECASE)
-_PRONOUN_SUBJECT = re.compile(r"^\W*(?:it|they|its|their|the\s+(?:army|military|forces|troops))\b", re.IGNORECASE)
-_SHIFT = re.compile(r"\b(?:a|one|two|three|four|five|six|seven|\d+)\s+days?\s+(?:after|before)\b|\bhours\s+(?:after|before)\b", re.IGNORECASE)
-_CONTEXT_KINDS = frozenset({"continent"})
+#: An event dated more than this many days before publication is history, not the current situation.
+HISTORY_DAYS = 45
+
+
+@cache
+def _table() -> dict:
+    return json.loads((resources.files("mapping") / "data" / "event_triggers.json").read_text(encoding="utf-8"))
+
+
+def event_kinds() -> dict[str, dict]:
+    """Readable kinds and their ACLED event and sub-event types."""
+    return _table()["kinds"]
+
+
+EVENT_KINDS = tuple(json.loads((resources.files("mapping") / "data" / "event_triggers.json")
+                              .read_text(encoding="utf-8"))["kinds"])
 
 
 @dataclass(frozen=True)
 class Event:
-    """An event found in one sentence; ``trigger == report[start:end]``."""
+    """An event found in one clause; ``trigger == report[start:end]``.
+
+    ``actors`` lists the agent(s), ``actor`` is the first (or None when the text
+    does not say who acted); ``target`` is an actor id, ``civilians``,
+    ``protesters`` or None.
+    """
 
     kind: str
     trigger: str
@@ -49,142 +87,572 @@ class Event:
     actors: tuple[str, ...]
     locations: tuple[Resolution, ...]
     when: When | None
+    event_type: str = ""
+    sub_event_type: str = ""
+    target: str | None = None
+    context: bool = False
+    context_reason: str | None = None
 
+    @property
+    def actor(self) -> str | None:
+        return self.actors[0] if self.actors else None
+
+    @property
+    def geo_precision(self) -> int:
+        """ACLED's geo-precision: 1 a specific place, 2 near or part of one, 3 a region."""
+        levels = {"site": 1, "near": 2, "part": 2, "region": 3}
+        return max((levels.get(r.geo_precision, 3) for r in self.locations), default=3)
+
+    @property
+    def time_precision(self) -> int | None:
+        """ACLED's time-precision: 1 a day, 2 a week, 3 a month or longer (None: undated)."""
+        if self.when is None:
+            return None
+        return {"day": 1, "week": 2}.get(self.when.precision, 3)
+
+
+# -- the trigger table as token patterns -----------------------------------------------
+
+@dataclass(frozen=True)
+class _Pattern:
+    words: tuple[str, ...]  # "*" matches up to three tokens
+    kind: str
+    pos: str
+
+
+@cache
+def _patterns() -> dict[str, list[_Pattern]]:
+    """Patterns by their first word, longest first."""
+    by_first: dict[str, list[_Pattern]] = {}
+    for entry in _table()["triggers"]:
+        for phrase in entry["words"]:
+            words = tuple(phrase.split())
+            by_first.setdefault(words[0], []).append(_Pattern(words, entry["kind"], entry["pos"]))
+    for patterns in by_first.values():
+        patterns.sort(key=lambda p: (-len(p.words), p.pos))
+    return by_first
+
+
+@cache
+def _word_set(name: str) -> frozenset[str]:
+    return frozenset(_table()[name])
+
+
+@cache
+def _cues(name: str) -> tuple[str, ...]:
+    return tuple(_table()["context_cues"][name])
+
+
+def _match_at(words: list[str], i: int, pattern: _Pattern) -> int | None:
+    """Tokens the pattern covers from ``i`` (None if it does not match)."""
+    j = i
+    for k, w in enumerate(pattern.words):
+        if w == "*":
+            nxt = pattern.words[k + 1] if k + 1 < len(pattern.words) else None
+            for skip in range(1, 4):
+                if j + skip < len(words) and words[j + skip] == nxt:
+                    j += skip
+                    break
+            else:
+                return None
+            continue
+        if j >= len(words) or words[j] != w:
+            return None
+        j += 1
+    return j - i
+
+
+_DETERMINERS = frozenset("the a an its their his her this these those several two three four five six many new "
+                         "renewed heavy deadly overnight repeated further fresh more any".split())
+_BE = frozenset("was were been being is are be".split())
+# Clauses end at semicolons, dashes, colons, relative clauses and subordinate conjunctions; not at
+# "since", whose phrase dates the clause it ends ("have held positions since December").
+_CLAUSE_BREAK = re.compile(r";|\s[—–]\s|:\s|,\s+(?=(?:which|who|whom|whose|where|while|whereas|but|although|though|as|"
+                           r"after|before|when|because|amid|despite|following)\b)|\s(?=(?:but|whereas)\s)|"
+                           r"(?<=[a-z])\s+(?=(?:as|after|before|while|because|when|amid)\s+(?:the|a|an|it|they|"
+                           r"he|she|[A-Z]\w*)\b)")
+_VICTIMS = re.compile(r"\b(?:killing|killed|injuring|injured|wounding|wounded|leaving)\b")
+
+
+def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans, begin = [], start
+    for m in _CLAUSE_BREAK.finditer(text, start, end):
+        if m.start() > begin:
+            spans.append((begin, m.start()))
+        begin = m.end()
+    spans.append((begin, end))
+    return [s for s in spans if s[1] > s[0]]
+
+
+def _triggers(tokens: list[Token]) -> list[tuple[int, int, _Pattern]]:
+    """(first token, token count, pattern) of every trigger, longest match first, no overlaps."""
+    words = [t.text.lower() for t in tokens]
+    found, i = [], 0
+    while i < len(words):
+        best = None
+        for pattern in _patterns().get(words[i], ()):
+            n = _match_at(words, i, pattern)
+            if n:
+                best = (i, n, pattern)
+                break
+        if best is None:
+            i += 1
+            continue
+        found.append(best)
+        i += best[1]
+    return found
+
+
+def _part_of_speech(words: list[str], i: int, n: int, pattern: _Pattern, tokens, actor_at) -> str:
+    """A word that is both ("strikes", "attack", "fighting"): a noun after a determiner, an actor's
+    adjective or a weapon word; a verb after its subject."""
+    alternatives = {p.pos for p in _patterns().get(words[i], ()) if p.words == pattern.words[:len(p.words)]}
+    if len(alternatives) < 2:
+        return pattern.pos
+    prev = words[i - 1] if i > 0 else ""
+    if prev in _DETERMINERS or prev in _word_set("army_words") or prev.isdigit() or actor_at(i - 1) \
+            or prev in ("drone", "air", "missile", "rocket", "artillery", "israeli", "russian"):
+        return "noun"
+    if i + n < len(words) and words[i + n] in ("on", "against", "in", "by", "of", "near", "at", "between"):
+        return "noun"
+    return "verb"
+
+
+# -- the report's actors -------------------------------------------------------------------
+
+def _main_state(extraction: Extraction, resolutions) -> str | None:
+    """The state the report is about: its most-named state actor, else the country of most places."""
+    counts: dict[str, float] = {}
+    for a in extraction.actor_mentions:
+        actor = actors().get(a.actor)
+        if actor and actor.kind in ("state", "state_force"):
+            counts[actor.id] = counts.get(actor.id, 0) + 1
+    for r in resolutions:
+        if r.resolved and r.place.country:
+            for actor in actors().values():
+                if actor.kind == "state" and actor.country == r.place.country:
+                    counts[actor.id] = counts.get(actor.id, 0) + 0.5
+                    break
+    state = max(sorted(counts), key=lambda k: counts[k], default=None)
+    return state
+
+
+def _army_of(state: str | None) -> str | None:
+    """The actor that "the army" is in a report about ``state`` (its own force if analysts code one)."""
+    if state is None:
+        return None
+    forces = [a.id for a in actors().values() if a.belongs_to == state and a.kind == "state_force"]
+    if forces:
+        return forces[0]
+    actor = actors().get(state)
+    if actor and actor.belongs_to and actor.kind == "state_force":
+        return actor.id
+    return state
+
+
+# -- finding events ----------------------------------------------------------------------------
 
 def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> tuple[Event, ...]:
     """Events in every sentence of ``extraction`` (see the module docstring)."""
     text = extraction.report.text
     published = extraction.report.published
+    located = [r for r in resolutions if r.resolved and _locatable(r)]
     by_sentence: dict[int, list[Resolution]] = {}
-    for r in resolutions:
-        if r.resolved and _locatable(r):
-            by_sentence.setdefault(r.mention.sentence_index, []).append(r)
-    actors_by_sentence: dict[int, list[ActorMention]] = {}
-    for a in extraction.actor_mentions:
-        actors_by_sentence.setdefault(extraction.sentence_of(a.start), []).append(a)
+    for r in located:
+        by_sentence.setdefault(r.mention.sentence_index, []).append(r)
+    actor_mentions = sorted(extraction.actor_mentions, key=lambda a: a.start)
+    actor_starts = [a.start for a in actor_mentions]
+    army = _army_of(_main_state(extraction, resolutions))
 
     events: list[Event] = []
-    previous_actor: tuple[str, ...] = ()
+    previous_agent: tuple[str, ...] = ()
     for si, (s_start, s_end) in enumerate(extraction.sentences):
-        triggers = _triggers(text, s_start, s_end)
-        sentence_actors = actors_by_sentence.get(si, [])
+        tokens = tokenize(text, s_start, s_end)
+        if not tokens:
+            continue
+        words = [t.text.lower() for t in tokens]
+        starts = [t.start for t in tokens]
+        lo, hi = bisect.bisect_left(actor_starts, s_start), bisect.bisect_left(actor_starts, s_end)
+        sentence_actors = [a for a in actor_mentions[lo:hi] if a.role != "controller"]
         places = by_sentence.get(si, [])
         times = find_times(text, published, s_start, s_end)
-        found_here = []
-        for ti, (kind, t_start, t_end) in enumerate(triggers):
-            clause_end = triggers[ti + 1][1] if ti + 1 < len(triggers) else s_end
-            actor_ids = _actors_for(text, s_start, t_start, t_end, clause_end, sentence_actors, previous_actor, kind)
-            locations = _locations_for(text, places, t_start, t_end, clause_end, s_start)
-            when = _when_for(text, times, s_start, t_start, clause_end, published)
-            event = Event(kind, text[t_start:t_end], t_start, t_end, si, actor_ids, locations, when)
-            # One event per kind and location set: "a Russian delegation ... arrived in Syria" is one visit.
-            if any(e.kind == event.kind and {r.mention.start for r in e.locations} == {r.mention.start for r in locations}
-                   for e in found_here):
+        clauses = _clauses(text, s_start, s_end)
+
+        def actor_at(k: int) -> ActorMention | None:
+            if k < 0 or k >= len(tokens):
+                return None
+            t = tokens[k]
+            return next((a for a in sentence_actors if a.start <= t.start < a.end), None)
+
+        found = _triggers(tokens)
+        sentence_events: list[Event] = []
+        agent_here: tuple[str, ...] = ()
+        for index, (i, n, pattern) in enumerate(found):
+            t_start, t_end = tokens[i].start, tokens[i + n - 1].end
+            clause = next(((a, b) for a, b in clauses if a <= t_start < b), (s_start, s_end))
+            # The trigger reaches up to the next trigger in its clause (its object and adjuncts).
+            next_start = next((tokens[j].start for j, _, _ in found[index + 1:] if tokens[j].start < clause[1]), clause[1])
+            reach = (t_end, next_start)
+            pos = _part_of_speech(words, i, n, pattern, tokens, actor_at)
+            kind, sub_event_type = _refine(pattern.kind, text[clause[0]:clause[1]].lower(), text[clause[0]:t_start].lower())
+            if kind == "attack" and any(e.kind in ("strike", "shelling", "explosion", "suicide_bombing", "clash",
+                                                   "grenade", "capture") for e in sentence_events) \
+                    and _VICTIMS.match(words[i]):
+                # "..., killing six people": the toll of the event before it, not another event.
+                sentence_events[-1] = _with_victims(sentence_events[-1], text, reach)
                 continue
-            found_here.append(event)
-        events.extend(found_here)
-        subject = [a.actor for a in sentence_actors if a.role != "controller"]
+            passive = pos == "verb" and i > 0 and (words[i - 1] in _BE or (i > 1 and words[i - 2] in _BE))
+            agent = _agent(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, actor_at, army,
+                           agent_here or previous_agent, s_start)
+            if agent is None:
+                continue  # not an act of an actor ("aid trucks entered")
+            target = _target(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, agent, army, kind)
+            where = _where(text, places, tokens, i, n, pos, passive, clause, reach)
+            if not where:
+                where = _elsewhere(text, places, located, t_start, t_end, clause, si, s_start)
+            when = _when(text, times, clause, t_start, published, s_start)
+            reason = _context(text, tokens, i, pos, clause, s_start, kind, when, published, where, agent)
+            agent_ids = tuple(a for a in agent if a)
+            if kind == "capture":
+                sub_event_type = _capture_type(agent_ids, where, target)
+            types = event_kinds()[kind]
+            for r in (where or ((),)):
+                locations = (r,) if r else ()
+                event = Event(kind, text[t_start:t_end], t_start, t_end, si, agent_ids, locations, when,
+                              types["event_type"], sub_event_type or types["sub_event_type"], target,
+                              reason is not None, reason)
+                if not locations and not reason:
+                    continue  # an event nowhere in particular is not drawn, and not kept
+                if any(_same(e, event) for e in sentence_events):
+                    continue
+                sentence_events.append(event)
+            if agent_ids and not reason:
+                agent_here = agent_ids
+        events.extend(sentence_events)
+        current_agents = [e.actors for e in sentence_events if e.actors and not e.context]
+        named = [a.actor for a in sentence_actors if a.role in ("name", "demonym", "organisation")]
+        if current_agents:
+            previous_agent = current_agents[0]
+        elif named:
+            previous_agent = (named[0],)
+    return tuple(_victims_from_next(events, text, extraction))
+
+
+def _same(a: Event, b: Event) -> bool:
+    return a.kind == b.kind and {r.mention.start for r in a.locations} == {r.mention.start for r in b.locations} \
+        and a.actors == b.actors
+
+
+def _refine(kind: str, clause: str, before: str) -> tuple[str, str | None]:
+    """The kind a clause's words make of a trigger (and a sub-event type, for protests); a rule with
+    ``scope: before`` looks only at the words before the trigger (its subject: "gunmen attacked")."""
+    sub = None
+    for rule in _table()["refine"]:
+        if kind not in rule["from"]:
+            continue
+        words = rule["words"]
+        where = before if rule.get("scope") == "before" else clause
+        if any(re.search(rf"\b{re.escape(w)}\b", where) for w in words) and not any(
+                re.search(rf"\b{re.escape(w)}\b", clause) for w in rule.get("unless", ())):
+            if rule.get("sub_event_type"):
+                sub = rule["sub_event_type"]
+                continue
+            kind = rule["to"]
+    return kind, sub
+
+
+def _agent(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, actor_at, army, previous, s_start):
+    """The agent(s) of a trigger as actor ids (an empty tuple: unknown); None when the subject is not an actor."""
+    words = [t.text.lower() for t in tokens]
+    t_start = tokens[i].start
+    if passive:
+        by = re.search(r"\bby\s+(?:the\s+)?", text[tokens[i + n - 1].end:reach[1]])
+        if by:
+            after = tokens[i + n - 1].end + by.end()
+            agent = next((a for a in sentence_actors if after <= a.start < reach[1]), None)
+            if agent:
+                return (agent.actor,)
+            if re.match(r"(?:the\s+)?(?:army|military|troops|government forces|security forces)\b", text[after:reach[1]], re.I):
+                return (army,)
+        return ()
+    if pos == "noun":
+        # "Israeli airstrikes", "RSF drone strikes", "the army's shelling": the actor right before the noun.
+        k = i - 1
+        while k >= 0 and tokens[k].start >= clause[0] and i - k <= 4:
+            a = actor_at(k)
+            if a is not None:
+                return (a.actor,)
+            if words[k] in _word_set("army_words") or (words[k] == "army" or words[k] == "army's"):
+                return (army,)
+            if not (words[k] in ("drone", "air", "missile", "rocket", "artillery", "heavy", "new", "fresh", "deadly",
+                                 "overnight", "renewed", "repeated", "mortar", "aerial", "ground", "joint", "military",
+                                 "naval", "cross-border", "retaliatory") or tokens[k].text.endswith("'s")):
+                break
+            k -= 1
+        by = re.search(r"^\s*by\s+(?:the\s+)?", text[tokens[i + n - 1].end:reach[1]])
+        if by:
+            after = tokens[i + n - 1].end + by.end()
+            agent = next((a for a in sentence_actors if after <= a.start < reach[1]), None)
+            if agent:
+                return (agent.actor,)
+        between = re.match(r"\s*(?:broke out\s+|erupted\s+)?between\s+(?:the\s+)?", text[tokens[i + n - 1].end:reach[1]])
+        if between:
+            after = tokens[i + n - 1].end + between.end()
+            if re.match(r"(?:army|military|government forces)\b", text[after:after + 20], re.I):
+                return (army,)
+            agent = next((a for a in sentence_actors if after <= a.start < reach[1]), None)
+            if agent:
+                return (agent.actor,)
+        subject = _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start)
+        return subject if subject else ()
+    return _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, verb=True)
+
+
+def _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, verb=False):
+    """The actor that is the subject before token ``i`` in its clause ((): unknown; None: not an actor)."""
+    t_start = tokens[i].start
+    before = [a for a in sentence_actors if clause[0] <= a.start < t_start]
+    span = text[clause[0]:t_start]
+    # An actor governed by a preposition is not the subject ("condemnation from Damascus", "with Russia").
+    before = [a for a in before if not re.search(r"\b(?:from|with|of|to|against|for|by|about|on|over)\s+(?:the\s+)?$",
+                                                 text[max(clause[0], a.start - 12):a.start], re.I)]
+    if before:
+        chosen = [before[-1]]
+        for a in reversed(before[:-1]):
+            if re.fullmatch(r"\s*,?\s*and\s*", text[a.end:chosen[0].start]):
+                chosen.insert(0, a)
+            else:
+                break
+        return tuple(dict.fromkeys(a.actor for a in chosen))
+    words_before = span.lower()
+    if re.search(r"(?:^|[\s,])(?:the\s+)?(?:army|military|troops|soldiers|government forces|government troops|"
+                 r"security forces|armed forces|air force|junta)\b(?:'s)?[^,;]*$", words_before):
+        return (army,) if army else ()
+    if re.match(r"\W*(?:it|they|its|their)\b", span, re.I) or re.search(r"\b(?:it|they)\s+(?:\w+\s+){0,2}$", span, re.I):
+        return previous
+    if verb:
+        # "A drone struck", "Gunmen attacked": the text does not say who.
+        if any(re.search(rf"\b{re.escape(w)}\b", words_before) for w in _word_set("unattributed_agents")):
+            return ()
+        if re.search(r"\b(?:aid|trucks|convoys?|refugees|residents|people|families|civilians|children|"
+                     r"migrants|displaced|journalists|ships?|vessels?|tankers?)\b", words_before):
+            return None
+    return ()
+
+
+def _target(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, agent, army, kind):
+    agent_ids = set(agent or ())
+    if passive:
+        before = [a for a in sentence_actors if clause[0] <= a.start < tokens[i].start and a.actor not in agent_ids]
+        if before:
+            return before[-1].actor
+    span = text[tokens[i + n - 1].end:reach[1]]
+    lower = span.lower()
+    between = re.search(r"between\s+(?:the\s+)?[\w\s'-]+?\s+and\s+(?:the\s+)?", lower)
+    after = [a for a in sentence_actors if tokens[i + n - 1].end <= a.start < reach[1] and a.actor not in agent_ids
+             and not re.search(r"\bby\s+(?:the\s+)?$", text[max(0, a.start - 8):a.start])]
+    if between and after:
+        return after[-1].actor
+    if after and kind not in ("visit", "meeting", "agreement", "arrest"):
+        return after[0].actor
+    if re.search(r"\b(?:the\s+)?army(?:'s)?\b", lower) and army and army not in agent_ids and kind == "capture":
+        return army
+    if kind in ("arrest", "abduction", "attack", "sexual_violence") or _civilian_words(lower):
+        if _civilian_words(lower):
+            return "civilians"
+    if re.search(r"\b(?:protesters|demonstrators|protestors)\b", lower):
+        return "protesters"
+    return None
+
+
+def _civilian_words(lower: str) -> bool:
+    return any(re.search(rf"\b{re.escape(w)}\b", lower) for w in _table()["target_words"]["civilians"])
+
+
+_LOCATIVE = re.compile(r"\b(?:in|at|on|near|into|across|around|outside|inside|within|along|towards?|over|off|through|"
+                       r"throughout|of|beyond|east of|west of|north of|south of)\s+(?:the\s+)?(?:\w+'s\s+)?$", re.IGNORECASE)
+_TOPIC = re.compile(r"\b(?:about|regarding|concerning|over the future of|on the future of|the future of|on the handover "
+                    r"of|on|from)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}$", re.IGNORECASE)
+_ENUMERATION = re.compile(r"^\s*(?:,\s*(?:and\s+)?|\s+and\s+|\s+or\s+)(?:the\s+)?$", re.IGNORECASE)
+
+
+def _where(text, places, tokens, i, n, pos, passive, clause, reach) -> list[Resolution]:
+    """The places of the trigger's own clause (see the module docstring)."""
+    t_end = tokens[i + n - 1].end
+    chosen: list[Resolution] = []
+    for r in places:
+        start = r.phrase[0]
+        if not (reach[0] <= start < reach[1]):
+            continue
+        gap = text[t_end:start]
+        before = text[max(clause[0], start - 40):start]
+        near = r.qualifier is not None and {"near", "offset", "border"} & set(r.qualifier.rules)
+        direct = pos == "verb" and not passive and re.fullmatch(r"\s*(?:(?:the|a|an)\s+)?(?:[\w-]+\s+){0,2}?", gap) is not None \
+            and not re.search(r"\b(?:from|about|with|to)\b", gap)
+        if re.search(r"\b(?:about|regarding|concerning|future of|handover of)\b[^,;]*$", text[t_end:start], re.I):
+            continue  # a topic, not where it happened
+        if re.search(r"\bfrom\s+(?:the\s+)?$", before, re.I) and pos == "noun":
+            continue  # "condemnation from Damascus", "drones launched from X"
+        if direct or near or _LOCATIVE.search(before) or (chosen and _ENUMERATION.match(text[chosen[-1].mention.end:start])):
+            chosen.append(r)
+    if passive:
+        subject = [r for r in places if clause[0] <= r.mention.start < tokens[i].start]
         if subject:
-            previous_actor = (subject[0],)
-    return tuple(events)
+            chosen = subject[-1:] + chosen
+    return _most_specific(chosen)
+
+
+def _elsewhere(text, places, located, t_start, t_end, clause, si, s_start) -> list[Resolution]:
+    """A place the trigger refers to outside its reach: "X, where ...", "... there", a leading "In X," or
+    "another village in the area" (the last place named before)."""
+    earlier = [r for r in places if s_start <= r.mention.end <= t_start]
+    for r in reversed(earlier):
+        if re.match(r"\s*,\s*where\b", text[r.mention.end:t_start], re.I):
+            return [r]
+    if earlier:
+        gap = text[earlier[-1].mention.end:t_start]
+        if re.search(r"\bthere\b", gap, re.I) or (
+                re.match(r"\s*,", gap) and re.match(r"\W*(?:in|at|near)\b", text[s_start:earlier[-1].mention.start], re.I)
+                and earlier[-1].mention.start >= clause[0] - 40):
+            return [earlier[-1]]
+    lead = [r for r in places if r.mention.start < clause[0] and re.match(r"\W*(?:in|at)\s+(?:the\s+)?$",
+                                                                       text[max(0, r.mention.start - 8):r.mention.start], re.I)]
+    if lead and clause[0] - lead[-1].mention.end < 30:
+        return [lead[-1]]
+    if re.search(r"\b(?:another|a|an|one|two|three|several)\s+(?:\w+\s+)?(?:village|town|position|site|area|hamlet|farm)s?"
+                 r"\s+(?:in|near|nearby|close\s+to)\s+(?:the|that)\s+(?:area|vicinity|region)\b", text[t_end:clause[1]], re.I):
+        before = [r for r in located if r.mention.sentence_index == si and r.mention.end <= t_start]
+        if before:
+            return [before[-1]]
+    return []
+
+
+def _most_specific(chosen: list[Resolution]) -> list[Resolution]:
+    """Drop a country or region that contains another of the event's locations."""
+    if len(chosen) < 2:
+        return chosen
+    from shapely.geometry import Point
+
+    keep = []
+    for r in chosen:
+        inside = [o for o in chosen if o is not r and r.place.kind in ("country", "continent", "region", "admin_area", "zone")
+                  and o.place.id != r.place.id and r.place.geometry.geom_type in ("Polygon", "MultiPolygon")
+                  and r.place.geometry.buffer(0.01).contains(Point(o.place.point))]
+        if not inside:
+            keep.append(r)
+    return keep or chosen
 
 
 def _locatable(r: Resolution) -> bool:
     """Whether a place can be where an event happens: not a continent or a vast region."""
-    return r.place.kind not in _CONTEXT_KINDS and r.place.area_km2 < 1_000_000
+    return r.place.kind != "continent" and (r.place.kind != "region" or r.place.approx_area_km2 < 3_000_000)
 
 
-def _triggers(text, start, end) -> list[tuple[str, int, int]]:
-    found = []
-    for m in _TRIGGER.finditer(text, start, end):
-        kind = m.lastgroup
-        found.append((kind, m.start(), m.end()))
-    return found
+_SHIFT = re.compile(r"\b(?:a|one|two|three|four|five|six|seven|\d+)\s+days?\s+(?:after|before)\b|\bhours\s+(?:after|before)\b",
+                    re.IGNORECASE)
 
 
-def _actors_for(text, s_start, t_start, t_end, clause_end, sentence_actors, previous_actor, kind) -> tuple[str, ...]:
-    before = [a for a in sentence_actors if a.end <= t_start and a.role != "controller"]
-    if before:
-        # The nearest actor before the trigger, with those joined to it by "and" ("Syrian and Russian officials").
-        chosen = [before[-1]]
-        for a in reversed(before[:-1]):
-            between = text[a.end:chosen[0].start]
-            if re.fullmatch(r"\s*,?\s*and\s*", between):
-                chosen.insert(0, a)
-            else:
-                break
-        if kind == "meeting":
-            # "X met his Russian counterpart": both sides of a meeting.
-            chosen += [a for a in sentence_actors if t_end <= a.start < clause_end and a.role != "controller"][:1]
-        return tuple(dict.fromkeys(a.actor for a in chosen))
-    if _PRONOUN_SUBJECT.match(text[s_start:t_start]) or re.search(r"\b(?:they|it)\s+\w*\s*$", text[s_start:t_start], re.I):
-        return previous_actor
-    after = [a for a in sentence_actors if t_end <= a.start < clause_end and a.role != "controller"]
-    return (after[0].actor,) if after else ()
-
-
-_LOCATIVE = re.compile(
-    r"\b(?:in|at|on|near|into|across|around|outside|inside|within|along|towards?|toward|over|off|through|between|"
-    r"throughout|from|to|of|beyond)\s+(?:the\s+)?$", re.IGNORECASE)
-_ENUMERATION = re.compile(r"^\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?:the\s+)?$", re.IGNORECASE)
-_UNNAMED = re.compile(r"\b(?:another|a|an|one|two|three|several)\s+(?:\w+\s+)?(village|town|position|site|area|hamlet|farm)s?\s+"
-                      r"(?:in|near|nearby|close\s+to)\s+(?:the|that)\s+(?:area|vicinity|region)\b", re.IGNORECASE)
-
-
-def _located(text, places) -> list[Resolution]:
-    """Places the text puts something in: after a locative preposition, or listed after one."""
-    located: list[Resolution] = []
-    for r in places:
-        start = r.phrase[0]
-        before = text[max(0, start - 40):start]
-        near = r.qualifier is not None and {"near", "offset"} & set(r.qualifier.rules)
-        if near or _LOCATIVE.search(before) or (located and _ENUMERATION.match(text[located[-1].mention.end:start])):
-            located.append(r)
-    return located
-
-
-def _locations_for(text, places, t_start, t_end, clause_end, s_start) -> tuple[Resolution, ...]:
-    located = _located(text, places)
-    chosen = [r for r in located if t_end <= r.mention.start < clause_end]
-    if not chosen:
-        # "..., where Israel has established a presence": the place the relative clause refers to.
-        earlier = [r for r in located if r.mention.end <= t_start]
-        if earlier and re.search(r",\s*where\b|\bthere\b", text[earlier[-1].mention.end:t_start], re.IGNORECASE):
-            chosen = earlier[-1:]
-        elif earlier and _UNNAMED.search(text, t_end, clause_end):
-            # "a day after they entered another village in the area": somewhere inside the area named before.
-            chosen = earlier[-1:]
-    # Keep the most specific: a country is dropped when a place inside it is named too.
-    specific = [r for r in chosen if r.place.kind not in ("country", "continent")]
-    if specific:
-        chosen = [r for r in chosen if r in specific or not _contains_any(r, specific)]
-    return tuple(chosen)
-
-
-def _contains_any(r: Resolution, others) -> bool:
-    from shapely.geometry import Point
-
-    return any(r.place.geometry.contains(Point(o.place.point)) for o in others)
-
-
-def _when_for(text, times, s_start, t_start, clause_end, published) -> When | None:
-    """The time of the trigger's clause, or the nearest before it, shifted by "a day after"."""
-    if not times:
+def _when(text, times, clause, t_start, published, s_start) -> When | None:
+    """The time of the trigger's clause, shifted by "a day after" (see the module docstring)."""
+    inside = [w for w in times if clause[0] <= w.start < clause[1]]
+    if not inside:
+        # "On Monday, X did A, a day after they did B": the sentence's lead time, shifted.
+        lead = [w for w in times if w.start < clause[0]]
+        shift = _SHIFT.search(text, max(s_start, clause[0] - 16), t_start)
+        if lead and shift:
+            days = shift_days(shift.group())
+            return lead[0].shifted(days) if days is not None else None
         return None
-    inside = [w for w in times if t_start <= w.start < clause_end]
-    before = [w for w in times if w.end <= t_start]
-    when = inside[0] if inside else before[-1] if before else None
-    if when is None:
-        return None
-    lo, hi = (t_start, when.start) if inside else (when.end, t_start)
+    before = [w for w in inside if w.end <= t_start]
+    when = before[-1] if before else inside[0]
+    lo, hi = (when.end, t_start) if when.end <= t_start else (t_start, when.start)
     between = text[lo:hi]
     shift = None
     for m in _SHIFT.finditer(between):
         shift = shift_days(m.group())
     if shift is not None:
         return when.shifted(shift)
-    if re.search(r"\b(?:after|before|ago|earlier|later|until|prior)\b", between, re.IGNORECASE):
-        return None  # The event is only placed relative to that time: leave it undated.
-    if re.search(r"\bsince\b", between, re.IGNORECASE) and published and when.first <= published:
+    if re.search(r"\b(?:ago|earlier|later|until|prior)\b", between, re.IGNORECASE):
+        return None  # the event is only placed relative to that time: leave it undated
+    if re.search(r"\bsince\b", text[min(t_start, when.start):when.start + 6], re.IGNORECASE) and published \
+            and when.first <= published:
         return When(when.text, when.start, when.end, when.first, published, "range", "since")
     return when
+
+
+def _context(text, tokens, i, pos, clause, s_start, kind, when, published, where, agent) -> str | None:
+    """Why an event is not part of the current situation (None: it is)."""
+    t_start = tokens[i].start
+    before_clause = text[clause[0]:t_start].lower()
+    before_sentence = text[s_start:t_start].lower()
+    prev = tokens[i - 1].text.lower() if i > 0 else ""
+    if prev == "to" or (prev in ("would", "will", "could", "might", "may", "shall") or
+                        re.search(r"\b(?:would|will|could|might|may|shall)\s+(?:\w+\s+){0,2}$", before_clause)):
+        return "intended or hypothetical"
+    for cue in _cues("intent"):
+        if re.search(rf"\b{re.escape(cue)}\b", before_clause if cue not in ("warned that", "warns that", "hopes",
+                                                                              "hoped", "if", "unless") else before_sentence):
+            if cue == "any" and not re.search(r"\bany\s+(?:\w+\s+){0,2}$", before_clause):
+                continue
+            return f"intended or hypothetical ({cue!r})"
+    for cue in _cues("denial"):
+        if re.search(rf"\b{re.escape(cue)}\b", before_sentence):
+            return f"denied ({cue!r})"
+    for cue in _cues("condemnation"):
+        if re.search(rf"\b{re.escape(cue)}\b", before_sentence):
+            return f"condemned ({cue!r}), not reported as happening"
+    if re.search(r"\bthe future of\b", before_sentence) or (pos == "noun" and re.search(r"\b(?:stakes|crux|future)\b",
+                                                                                     before_sentence)):
+        return "a topic of talks, not an event"
+    if kind in ("meeting", "visit", "agreement") and where:
+        # Talks between two sides held in a third country are diplomacy about the conflict, not in it.
+        parties = {actors()[a].country or actors()[a].based_in for a in agent if a in actors()}
+        parties.discard(None)
+        hosts = {r.place.country for r in where if r.place.country}
+        if len(parties) >= 2 and hosts and not hosts & parties:
+            return "talks held in a third country"
+    if when is not None and published is not None and when.relation == "at" \
+            and (published - when.last).days > HISTORY_DAYS:
+        return f"history: {when.iso}, before the report's period"
+    return None
+
+
+def _capture_type(agent_ids, where, target) -> str:
+    """ACLED: a government regains territory in its own country; any other actor overtakes it."""
+    for a in agent_ids:
+        actor = actors().get(a)
+        if actor is None:
+            continue
+        own = actor.country if actor.kind in ("state", "state_force") else None
+        if own and any(r.place.country == own for r in where):
+            return "Government regains territory"
+    return "Non-state actor overtakes territory"
+
+
+def _with_victims(event: Event, text: str, reach) -> Event:
+    from dataclasses import replace
+
+    if event.target is None and _civilian_words(text[reach[0]:reach[1]].lower()):
+        return replace(event, target="civilians")
+    return event
+
+
+def _victims_from_next(events: list[Event], text: str, extraction: Extraction) -> list[Event]:
+    """A sentence that only counts the dead ("A man was killed in his garden.") is the previous event's toll."""
+    from dataclasses import replace
+
+    out = []
+    for e in events:
+        if out and e.kind == "attack" and not e.locations and not e.actors:
+            continue
+        out.append(e)
+    for k, e in enumerate(out):
+        if e.target is None and e.kind in ("strike", "shelling", "explosion", "suicide_bombing") and not e.context:
+            nxt = e.sentence_index + 1
+            if nxt < len(extraction.sentences):
+                a, b = extraction.sentences[nxt]
+                sentence = text[a:b].lower()
+                if re.search(r"\b(?:was|were)\s+(?:killed|injured|wounded)\b", sentence) and _civilian_words(sentence) \
+                        and not any(x.sentence_index == nxt for x in out):
+                    out[k] = replace(e, target="civilians")
+    return out

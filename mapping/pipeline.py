@@ -29,9 +29,12 @@ def run(report: Report, gazetteer=None, *, packs: Iterable = ()):
 
     gaz = _gazetteer(gazetteer, packs)
     extraction = extract(report, gaz)
+    everything = resolve(extraction, gaz, associative=True)
+    literal = {id(m) for m in extraction.mentions}
     resolutions = resolve(extraction, gaz)
+    associative = tuple(r for r in everything if id(r.mention) not in literal)
     events = find_events(extraction, resolutions)
-    return build_situation(extraction, resolutions, events)
+    return build_situation(extraction, resolutions, events, associative)
 
 
 def map_report(text: str, *, title=None, source=None, url=None, published=None, gazetteer=None, packs: Iterable = (),
@@ -109,4 +112,5 @@ def merge_situations(situations):
         unresolved=tuple(m for s in situations for m in s.unresolved),
         events=tuple(e for s in situations for e in s.events),
         resolutions=tuple(r for s in situations for r in s.resolutions),
+        associative=tuple(a for s in situations for a in s.associative),
     )

@@ -15,17 +15,18 @@ from pathlib import Path
 
 from .actors import actor as get_actor
 from .dates import When
-from .events import Event
+from .events import EVENT_KINDS, Event
 from .extract import Extraction, Mention
 from .gazetteer import SITE_KINDS
 from .report import Report
 from .resolve import Resolution
 
-__all__ = ["Feature", "Layer", "Situation", "build_situation", "OTHER_LAYER", "CONTEXT_LAYER"]
+__all__ = ["Feature", "Layer", "Situation", "Associative", "build_situation", "OTHER_LAYER", "CONTEXT_LAYER"]
 
 OTHER_LAYER = "Other places"
 CONTEXT_LAYER = "Context"
-_EVENT_FEATURE_KINDS = frozenset({"checkpoint", "strike", "incursion", "patrol", "visit", "meeting", "clash", "deployment"})
+#: Event kinds drawn as events of their own (presence and deployment mark the place in the actor's layer).
+_EVENT_FEATURE_KINDS = frozenset(k for k in EVENT_KINDS if k not in ("presence", "deployment"))
 #: Places farther than this from the focus of the report are context, not drawn into the view.
 FOCUS_RADIUS_KM = 800.0
 #: Areas larger than this are context (continents, vast countries), listed rather than drawn.
@@ -64,6 +65,15 @@ class Feature:
     context: bool = False
     #: Other places the name could mean, with their scores (best first), when it was ambiguous.
     alternatives: tuple[tuple[str, float], ...] = ()
+    #: ACLED's event type and sub-event type, and the target of the event (an actor id, civilians...).
+    event_type: str | None = None
+    sub_event_type: str | None = None
+    target: str | None = None
+    #: ACLED's precision codes of the event: 1 a site (a day), 2 near or part of one (a week), 3 a region (a month+).
+    time_precision: int | None = None
+    #: The place's country and population (for the popup: what the place is).
+    country: str | None = None
+    population: int | None = None
 
     @property
     def properties(self) -> dict:
@@ -93,11 +103,35 @@ class Feature:
             "context": self.context,
             "report_id": self.report_id,
             "alternatives": [{"gazetteer_id": pid, "score": score} for pid, score in self.alternatives],
+            "event_type": self.event_type,
+            "sub_event_type": self.sub_event_type,
+            "target": self.target,
+            "time_precision": self.time_precision,
+            "country": self.country,
+            "population": self.population,
         }
 
     @property
     def __geo_interface__(self) -> dict:
         return {"type": "Feature", "id": self.id, "geometry": _geometry_json(self.geometry), "properties": self.properties}
+
+
+@dataclass(frozen=True)
+class Associative:
+    """A place name not used as a place on the map, with the place it points to (``gazetteer_id``)."""
+
+    text: str
+    start: int
+    end: int
+    role: str
+    gazetteer_id: str | None
+    context: str | None
+    sentence: str
+    sentence_start: int = 0
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "start": self.start, "end": self.end, "role": self.role,
+                "gazetteer_id": self.gazetteer_id, "context": self.context}
 
 
 @dataclass(frozen=True)
@@ -131,6 +165,9 @@ class Situation:
     unresolved: tuple[Mention, ...] = ()
     events: tuple[Event, ...] = field(default=(), repr=False)
     resolutions: tuple[Resolution, ...] = field(default=(), repr=False)
+    #: Place names used for something else than the place: inside a longer name ("Paris Police
+    #: Department"), as a demonym ("Russian troops") or for a government ("Moscow said").
+    associative: tuple["Associative", ...] = field(default=(), repr=False)
 
     @property
     def report(self) -> Report:
@@ -145,6 +182,22 @@ class Situation:
             return (name == CONTEXT_LAYER, name == OTHER_LAYER, -len(order[name]), name)
         return tuple(Layer(name, order[name][0].actor if name not in (OTHER_LAYER, CONTEXT_LAYER) else None,
                            tuple(order[name])) for name in sorted(order, key=rank))
+
+    def _resolution_of(self, mention: Mention):
+        for r in self.resolutions:
+            if r.mention is mention or (r.mention.start == mention.start and r.mention.text == mention.text):
+                return r
+        return None
+
+    def reason_of(self, mention: Mention) -> str:
+        """Why a mention stayed unresolved."""
+        r = self._resolution_of(mention)
+        return (r.reason if r is not None else None) or "no gazetteer record with this name"
+
+    def candidates_of(self, mention: Mention) -> tuple[tuple[str, float], ...]:
+        """The places an unresolved mention could have been, with their probabilities (best first)."""
+        r = self._resolution_of(mention)
+        return tuple(r.alternatives) if r is not None and not r.resolved else ()
 
     def report_of(self, mention: Mention) -> Report:
         """The report (of several merged) whose text ``mention`` quotes."""
@@ -178,9 +231,11 @@ class Situation:
             "document": document,
             "documents": [r.metadata for r in self.reports] if len(self.reports) > 1 else None,
             "unresolved": [
-                {**m.to_dict(), "reason": "no gazetteer record with this name", "report_id": self.report_of(m).id}
+                {**m.to_dict(), "reason": self.reason_of(m), "report_id": self.report_of(m).id,
+                 "candidates": [{"gazetteer_id": pid, "score": score} for pid, score in self.candidates_of(m)]}
                 for m in self.unresolved
             ],
+            "associative": [a.to_dict() for a in self.associative],
             "features": [f.__geo_interface__ for f in self.features],
         }
 
@@ -258,8 +313,10 @@ def _round(obj, digits=6):
 
 # -- assembly -------------------------------------------------------------------
 
-def build_situation(extraction: Extraction, resolutions: tuple[Resolution, ...], events: tuple[Event, ...]) -> Situation:
-    """Group resolved places and events into features and layers."""
+def build_situation(extraction: Extraction, resolutions: tuple[Resolution, ...], events: tuple[Event, ...],
+                    associative=()) -> Situation:
+    """Group resolved places and current events into features and layers (context events are kept in
+    ``Situation.events`` but not drawn); ``associative`` are resolutions of associative mentions."""
     report = extraction.report
     groups: dict[tuple, dict] = {}
     used: set[int] = set()
@@ -271,12 +328,18 @@ def build_situation(extraction: Extraction, resolutions: tuple[Resolution, ...],
         when = event.when if event else None
         key = (place_key, actor_id, kind, when.iso if when else None)
         group = groups.setdefault(key, {"resolution": resolution, "mentions": {}, "actor": actor_id, "kind": kind,
-                                        "event": event.kind if event else None, "when": when, "actors": set()})
+                                        "event": event.kind if event else None, "when": when, "actors": set(),
+                                        "event_type": event.event_type if event else None,
+                                        "sub_event_type": event.sub_event_type if event else None,
+                                        "target": event.target if event else None,
+                                        "time_precision": event.time_precision if event else None})
         group["mentions"][resolution.mention.start] = resolution.mention
         group["actors"].update(all_actors or ([actor_id] if actor_id else []))
         group["confidence"] = max(group.get("confidence", 0), resolution.confidence)
 
     for event in events:
+        if event.context:
+            continue
         for r in event.locations:
             kind = event.kind if event.kind in _EVENT_FEATURE_KINDS else _place_kind(r)
             if event.kind in ("presence", "deployment") and r.place.kind not in SITE_KINDS and r.place.kind not in ("region", "zone", "admin_area", "city", "town", "village"):
@@ -304,7 +367,10 @@ def build_situation(extraction: Extraction, resolutions: tuple[Resolution, ...],
     features = _mark_context(features)
     features.sort(key=lambda f: (f.layer == CONTEXT_LAYER, f.layer == OTHER_LAYER, f.layer, f.mentions[0].start, f.id))
     unresolved = tuple(r.mention for r in resolutions if not r.resolved)
-    return Situation((report,), tuple(features), unresolved, events, resolutions)
+    kept = tuple(Associative(r.mention.text, r.mention.start, r.mention.end, r.mention.role,
+                             r.place.id if r.resolved else None, r.mention.context, r.mention.sentence,
+                             r.mention.sentence_start) for r in associative)
+    return Situation((report,), tuple(features), unresolved, events, resolutions, kept)
 
 
 _CONTROL_GAP = re.compile(r"[-\s](?:occupied|held|controlled|annexed|run)\s+(?:the\s+)?", re.IGNORECASE)
@@ -354,6 +420,8 @@ def _feature(key, group, report: Report) -> Feature:
         derived_from=place.id if r.qualifier else None,
         rule=",".join(r.qualifier.rules) if r.qualifier else None, report_id=report.id,
         alternatives=tuple(r.alternatives) if not (r.qualifier and "border" in r.qualifier.rules) else (),
+        event_type=group["event_type"], sub_event_type=group["sub_event_type"], target=group["target"],
+        time_precision=group["time_precision"], country=place.country, population=place.population,
     )
 
 
