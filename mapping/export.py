@@ -41,14 +41,22 @@ import tempfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from .errors import MappingError, UnknownFormatError
+from .errors import MappingError, OutputError, UnknownFormatError
 
-__all__ = ["Exporter", "EXPORTERS", "SUFFIXES", "register", "formats", "exporter_for", "export", "source_note"]
+__all__ = ["Exporter", "EXPORTERS", "SUFFIXES", "OTHER_SUFFIXES", "register", "formats", "exporter_for", "export",
+           "check_suffix", "format_of_suffix", "suffixes_of", "source_note"]
 
 #: Exporters by format name.
 EXPORTERS: dict[str, "Exporter"] = {}
 #: Format name by lower-case file suffix.
 SUFFIXES: dict[str, str] = {}
+#: The outputs that are not exporters, by suffix: the HTML map (``situation-map map -o``,
+#: :meth:`~mapping.Situation.save_html`) and its picture (``--png``). With :data:`SUFFIXES`
+#: this is the one table of which suffix means which format.
+OTHER_SUFFIXES: dict[str, str] = {".html": "html", ".htm": "html", ".png": "png"}
+#: How messages name each format.
+_FORMAT_WORDS = {"html": "the HTML map", "png": "a PNG image", "geojson": "GeoJSON", "gpkg": "a GeoPackage",
+                 "kml": "KML", "csv": "CSV"}
 
 
 class Exporter:
@@ -97,6 +105,8 @@ def exporter_for(path=None, format: str | None = None) -> Exporter:
         key = SUFFIXES.get(f".{key}", key)
         if key not in EXPORTERS:
             raise UnknownFormatError(f"unknown output format {format!r}: expected one of {', '.join(formats())}")
+        if path is not None:
+            check_suffix(path, key)
         return EXPORTERS[key]
     suffix = Path(str(path)).suffix.lower() if path is not None and str(path) != "-" else ""
     if suffix not in SUFFIXES:
@@ -104,6 +114,74 @@ def exporter_for(path=None, format: str | None = None) -> Exporter:
             f"cannot tell the output format from {str(path)!r}: expected a file ending in "
             f"{_or(sorted(SUFFIXES))} (formats: {', '.join(formats())}), or name the format (--format, format=)")
     return EXPORTERS[SUFFIXES[suffix]]
+
+
+def format_of_suffix(path) -> str | None:
+    """The format a file name's suffix names (an exporter's, ``html`` or ``png``), or None.
+
+    >>> format_of_suffix("out.GPKG"), format_of_suffix("map.htm"), format_of_suffix("notes.txt")
+    ('gpkg', 'html', None)
+    """
+    suffix = Path(str(path)).suffix.lower()
+    return SUFFIXES.get(suffix) or OTHER_SUFFIXES.get(suffix)
+
+
+def suffixes_of(format: str) -> list[str]:
+    """The suffixes that name ``format``, the usual one first.
+
+    >>> suffixes_of("geojson"), suffixes_of("html")
+    (['.geojson', '.json'], ['.html', '.htm'])
+    """
+    if format in EXPORTERS:
+        return list(EXPORTERS[format].suffixes)
+    return [s for s, f in OTHER_SUFFIXES.items() if f == format]
+
+
+def check_suffix(path, format: str, *, option: str | None = None, fixes: dict | None = None) -> None:
+    """Refuse to write ``format`` to ``path`` when the file name says otherwise.
+
+    With ``option`` (a command-line option that always writes ``format``,
+    such as ``-o`` for the HTML map) the suffix must be one of the format's;
+    ``fixes`` maps other formats to the option that writes them, for the
+    message. Without it (the format was named, ``format=`` or ``--format``)
+    only a suffix of another known format is refused: ``out.txt`` may hold
+    CSV, ``out.gpkg`` may not hold KML. ``'-'`` (standard output) is always
+    accepted.
+
+    >>> check_suffix("m.html", "html", option="-o")
+    >>> check_suffix("m.geojson", "html", option="-o", fixes={"geojson": "--geojson"})
+    Traceback (most recent call last):
+    ...
+    mapping.errors.OutputError: -o writes the HTML map, but 'm.geojson' ends in .geojson (GeoJSON): expected a file ending in .html or .htm, e.g. m.html; to write GeoJSON, use --geojson m.geojson
+    >>> check_suffix("out.gpkg", "kml")
+    Traceback (most recent call last):
+    ...
+    mapping.errors.OutputError: format 'kml' contradicts 'out.gpkg', which ends in .gpkg (gpkg): name the file out.kml, or drop format= to write gpkg
+    """
+    if str(path) == "-":
+        return
+    expected = suffixes_of(format)
+    suffix = Path(str(path)).suffix.lower()
+    if suffix in expected:
+        return
+    known = format_of_suffix(path)
+    renamed = str(Path(str(path)).with_suffix(expected[0])) if Path(str(path)).name not in ("", ".", "..") else None
+    if option is None:
+        if known is None:
+            return
+        raise OutputError(f"format {format!r} contradicts {str(path)!r}, which ends in {suffix} ({known}): name the "
+                          f"file {renamed}, or drop format= to write {known}")
+    if option.startswith("--format"):
+        if known is None:
+            return
+        raise OutputError(f"{option} contradicts {str(path)!r}, which ends in {suffix} ({known}): name the file "
+                          f"{renamed}, or drop --format to write {known}")
+    ends = f"ends in {suffix}" + (f" ({_FORMAT_WORDS.get(known, known)})" if known else "") if suffix else "has no suffix"
+    message = (f"{option} writes {_FORMAT_WORDS.get(format, format)}, but {str(path)!r} {ends}: expected a file "
+               f"ending in {_or(expected)}" + (f", e.g. {renamed}" if renamed else ""))
+    if known and fixes and known in fixes:
+        message += f"; to write {_FORMAT_WORDS.get(known, known)}, use {fixes[known]} {path}"
+    raise OutputError(message)
 
 
 def _or(items) -> str:
@@ -124,20 +202,38 @@ def export(situation, path, format: str | None = None) -> Path:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return Path("-")
+    from .io import output_target, write_error
+
     path = Path(path)
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise MappingError(f"cannot write {str(path)!r}: folder {str(parent)!r} does not exist")
-    if path.is_dir():
-        raise MappingError(f"cannot write {str(path)!r}: it is a folder; expected a file name such as {str(path / ('situation' + exporter.suffixes[0]))!r}")
-    workdir = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent))
+    if path.is_dir() and not path.is_symlink():
+        raise OutputError(f"cannot write {str(path)!r}: it is a folder; expected a file name such as "
+                          f"{str(path / ('situation' + exporter.suffixes[0]))!r}")
+    target = output_target(path)  # a symlink is written through
+    parent = target.parent if str(target.parent) else Path(".")
     try:
-        tmp = workdir / path.name
-        exporter.write(situation, tmp)
+        workdir = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+    except OSError as err:
+        raise write_error(path, err) from err
+    try:
+        tmp = workdir / target.name
+        try:
+            exporter.write(situation, tmp)
+        except OSError as err:
+            raise write_error(path, err) from err
+        except Exception as err:
+            # GDAL (GeoPackage) reports a full disk or a file-size limit as its own error types.
+            if type(err).__module__.startswith("pyogrio"):
+                raise OutputError(f"cannot write {str(path)!r}: GDAL failed ({str(err).strip().splitlines()[0]}); "
+                                  "check the free disk space and the file-size limit (ulimit -f); "
+                                  "nothing was written") from err
+            raise
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
+        try:
+            os.chmod(tmp, 0o666 & ~umask)
+            os.replace(tmp, target)
+        except OSError as err:
+            raise write_error(path, err) from err
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return path

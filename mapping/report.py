@@ -277,6 +277,9 @@ def read_report_file(path, *, errors: str = "strict", markup: str = "auto", max_
         name = "<stdin>"
     else:
         p = Path(path)
+        if p.is_dir():
+            raise ReportError(f"report {str(path)!r} is a folder: expected a report file; to map the reports in it, "
+                              f"name them (e.g. {str(p / '*.txt')})")
         if not p.is_file():
             raise ReportError(f"report file {str(path)!r} does not exist or is not a file")
         if max_chars is not None and p.stat().st_size > 4 * max_chars:  # UTF-8 needs at most 4 bytes a character
