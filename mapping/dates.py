@@ -17,6 +17,20 @@ Examples
 [('2018', '2018')]
 >>> find_times("On Monday", None)
 []
+
+A date that falls outside the calendar Python can represent (0001-01-01 to
+9999-12-31) stays undated: it is left out of the result, collected in
+``unresolved`` with the reason, and a :class:`~mapping.errors.MappingWarning`
+says which expression and why.
+
+>>> import warnings
+>>> unresolved = []
+>>> with warnings.catch_warnings():
+...     warnings.simplefilter("ignore")
+...     find_times("Troops will leave next year.", dt.date(9999, 12, 31), unresolved=unresolved)
+[]
+>>> unresolved[0].text, unresolved[0].reason
+('next year', 'counted from 9999-12-31 it falls outside the dates that can be represented (0001-01-01 to 9999-12-31)')
 """
 
 from __future__ import annotations
@@ -24,9 +38,14 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import warnings
 from dataclasses import dataclass
 
-__all__ = ["When", "find_times", "shift_days"]
+__all__ = ["When", "UnresolvedTime", "find_times", "shift_days", "OUT_OF_RANGE"]
+
+#: Why a time expression counted from the publication date has no date.
+OUT_OF_RANGE = (f"outside the dates that can be represented ({dt.date.min.isoformat()} to "
+                f"{dt.date.max.isoformat()})")
 
 _WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -72,9 +91,32 @@ class When:
             return f"{self.first.year:04d}"
         return f"{self.first.isoformat()}/{self.last.isoformat()}"
 
-    def shifted(self, days: int) -> "When":
-        return When(self.text, self.start, self.end, self.first + dt.timedelta(days), self.last + dt.timedelta(days),
-                    self.precision, self.relation)
+    def shifted(self, days: int) -> "When | None":
+        """The same span ``days`` later (earlier when negative); None when that leaves the calendar."""
+        try:
+            return When(self.text, self.start, self.end, self.first + dt.timedelta(days),
+                        self.last + dt.timedelta(days), self.precision, self.relation)
+        except OverflowError:
+            _warn_undated(self.text, self.start, self.end,
+                          f"shifted by {days:+d} days from {self.first.isoformat()} it falls {OUT_OF_RANGE}")
+            return None
+
+
+@dataclass(frozen=True)
+class UnresolvedTime:
+    """A time expression found but not dated, and why; ``text == report[start:end]``."""
+
+    text: str
+    start: int
+    end: int
+    reason: str
+
+
+def _warn_undated(text: str, start: int, end: int, reason: str) -> None:
+    from .errors import MappingWarning
+
+    warnings.warn(f"{text!r} (characters {start}-{end}) cannot be dated: {reason}; it is left undated",
+                  MappingWarning, stacklevel=3)
 
 
 def _month_span(year: int, month: int) -> tuple[dt.date, dt.date]:
@@ -95,10 +137,14 @@ def shift_days(phrase: str) -> int | None:
     return -n if m.group(2).lower() == "after" else n
 
 
-def find_times(text: str, published: dt.date | None, start: int = 0, end: int | None = None) -> list[When]:
+def find_times(text: str, published: dt.date | None, start: int = 0, end: int | None = None, *,
+               unresolved: list | None = None) -> list[When]:
     """Time expressions in ``text[start:end]`` resolved against ``published``.
 
     Without a publication date, only absolute dates (with a year) resolve.
+    An expression that, counted from ``published``, falls outside the
+    representable calendar is not returned: it is appended to ``unresolved``
+    (when a list is given) as an :class:`UnresolvedTime`, and warned about.
     """
     end = len(text) if end is None else end
     found: list[When] = []
@@ -107,7 +153,16 @@ def find_times(text: str, published: dt.date | None, start: int = 0, end: int | 
         for m in pattern.finditer(text, start, end):
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
-            when = _resolve(kind, m, published)
+            try:
+                when = _resolve(kind, m, published)
+            except (OverflowError, ValueError):
+                # Only relative arithmetic gets here (absolute dates that do not exist return None).
+                reason = f"counted from {published.isoformat()} it falls {OUT_OF_RANGE}"
+                if unresolved is not None:
+                    unresolved.append(UnresolvedTime(m.group(), m.start(), m.end(), reason))
+                _warn_undated(m.group(), m.start(), m.end(), reason)
+                taken.append((m.start(), m.end()))  # a shorter pattern must not date part of it
+                continue
             if when:
                 found.append(when)
                 taken.append((m.start(), m.end()))

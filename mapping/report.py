@@ -273,19 +273,23 @@ def read_report_file(path, *, errors: str = "strict", markup: str = "auto", max_
     if errors not in DECODE_ERRORS:
         raise ReportError(f"unknown errors={errors!r}: expected one of {', '.join(DECODE_ERRORS)}")
     if str(path) == "-":
-        data = sys.stdin.buffer.read()
         name = "<stdin>"
+        data = _read_stream(sys.stdin.buffer, name, max_chars, errors)
     else:
         p = Path(path)
+        name = str(path)
         if p.is_dir():
             raise ReportError(f"report {str(path)!r} is a folder: expected a report file; to map the reports in it, "
                               f"name them (e.g. {str(p / '*.txt')})")
-        if not p.is_file():
+        if not p.exists():
             raise ReportError(f"report file {str(path)!r} does not exist or is not a file")
-        if max_chars is not None and p.stat().st_size > 4 * max_chars:  # UTF-8 needs at most 4 bytes a character
-            _check_size(p.stat().st_size, max_chars, str(path), "bytes")
-        data = p.read_bytes()
-        name = str(path)
+        if p.is_file():
+            if max_chars is not None and p.stat().st_size > 4 * max_chars:  # UTF-8 needs at most 4 bytes a character
+                _check_size(p.stat().st_size, max_chars, str(path), "bytes")
+            data = p.read_bytes()
+        else:  # a FIFO (<(command)), a device: read like standard input, in bounded chunks
+            with open(p, "rb") as stream:
+                data = _read_stream(stream, name, max_chars, errors)
     _refuse_binary(data, name)
     try:
         text = data.decode("utf-8")
@@ -310,10 +314,51 @@ def read_report_file(path, *, errors: str = "strict", markup: str = "auto", max_
     return read_report(text, markup=markup, max_chars=max_chars, **metadata)
 
 
-def _check_size(length: int, max_chars: int | None, name: str, unit: str = "characters") -> None:
+def _check_size(length: int, max_chars: int | None, name: str, unit: str = "characters", *, so_far: bool = False) -> None:
     if max_chars is not None and length > max_chars:
-        raise ReportError(f"{name} is too long: {length:,} {unit}, the limit is {max_chars:,} characters; split it "
+        raise ReportError(f"{name} is too long: {'more than ' if so_far else ''}{length:,} {unit}"
+                          f"{' read so far' if so_far else ''}, the limit is {max_chars:,} characters; split it "
                           "into several reports (they can be mapped together), or raise the limit (--max-chars)")
+
+
+#: Streams (standard input, FIFOs, devices) are read this many bytes at a time.
+_CHUNK_BYTES = 65536
+
+
+def _read_stream(stream, name: str, max_chars: int | None, errors: str) -> bytes:
+    """The bytes of a stream of unknown length, read in bounded chunks.
+
+    Each chunk is checked as it comes, so an endless or binary stream
+    (``< /dev/zero``, ``< /dev/urandom``, ``yes |``) is refused on its first
+    bad chunk: a NUL byte, a known binary signature, invalid UTF-8 (with
+    ``errors='strict'``: reading stops there and the caller's decoding names
+    the byte), or more than ``max_chars`` characters.
+    """
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")("strict" if errors == "strict" else "replace")
+    chunks: list[bytes] = []
+    size = chars = 0
+    head_checked = False
+    while True:
+        chunk = stream.read(_CHUNK_BYTES)
+        if not chunk:
+            break
+        nul = chunk.find(b"\x00")
+        if not head_checked and size + len(chunk) >= 16 or nul >= 0:
+            _refuse_binary((b"".join(chunks) + chunk)[:16], name)  # signatures (PDF, PNG, gzip...) first
+            head_checked = True
+        if nul >= 0:
+            raise ReportError(f"{name} looks like a binary file (NUL byte at offset {size + nul}): "
+                              "expected a UTF-8 text report")
+        chunks.append(chunk)
+        size += len(chunk)
+        try:
+            chars += len(decoder.decode(chunk))
+        except UnicodeDecodeError:
+            break  # decoding the bytes read so far fails at the same byte, with the usual message
+        _check_size(chars, max_chars, name, so_far=True)
+    return b"".join(chunks)
 
 
 def _refuse_binary(data: bytes, name: str) -> None:
