@@ -41,7 +41,7 @@ import re
 import warnings
 from dataclasses import dataclass
 
-__all__ = ["When", "UnresolvedTime", "find_times", "shift_days", "OUT_OF_RANGE"]
+__all__ = ["When", "UnresolvedTime", "find_times", "shift_days", "parse_written_date", "OUT_OF_RANGE"]
 
 #: Why a time expression counted from the publication date has no date.
 OUT_OF_RANGE = (f"outside the dates that can be represented ({dt.date.min.isoformat()} to "
@@ -66,6 +66,47 @@ _PATTERNS = [
     ("since_year", re.compile(r"\b(since|in|from|until|before|after|by)\s+((?:19|20)\d{2})\b", re.IGNORECASE)),
     ("year", re.compile(r"\b((?:19|20)\d{2})(?=\s+(?:arrangement|agreement|deal|accord|war|offensive|ceasefire|truce|election|attack|strike|law|decision|memorandum))", re.IGNORECASE)),
 ]
+
+
+_DAY_NAMES = "|".join(sorted({*_WEEKDAYS, *(d.lower() for d in calendar.day_abbr), "tues", "thur", "thurs"},
+                              key=len, reverse=True))
+# A time after the date, as datelines write it: "T14:05:00Z", " 14:05 GMT", ", 2:05 p.m. EST", " at 10:00 (UTC+3)".
+_TIME_TAIL = (r"(?:(?:[T\s,|@]+|\s+at\s+)\d{1,2}(?:[:.]\d{2}){1,2}(?:\.\d+)?\s*(?:[ap]\.?m\.?)?"
+              r"\s*(?:Z|[+-]\d{2}:?\d{2}|[A-Za-z]{2,5}(?:[+-]\d{1,2}(?::?\d{2})?)?|\([^)]*\))?)?")
+_WRITTEN_DATE = re.compile(
+    rf"\s*(?:(?:{_DAY_NAMES})\.?,?\s+)?"
+    rf"(?:(?P<iso>\d{{4}}-\d{{2}}-\d{{2}})"
+    rf"|(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m1>{_MONTH_NAMES})\.?,?\s+(?P<y1>\d{{4}})"
+    rf"|(?P<m2>{_MONTH_NAMES})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}}))"
+    rf"{_TIME_TAIL}\s*", re.IGNORECASE)
+
+
+def parse_written_date(value: str) -> dt.date | None:
+    """The calendar date of a dateline as news sites write it, or None.
+
+    ISO dates and datetimes (the date as written: a time zone does not move
+    it), and day-month-year or month-day-year with the month in words, with
+    an optional weekday before and time after. Numeric day/month orders
+    (``18/11/2025``, ``11/18/2025``) are ambiguous and not read.
+
+    >>> parse_written_date("2025-11-18T23:30:00-05:00"), parse_written_date("Tuesday, 18 November 2025 14:05 GMT")
+    (datetime.date(2025, 11, 18), datetime.date(2025, 11, 18))
+    >>> parse_written_date("Nov. 18, 2025, 2:05 p.m. EST"), parse_written_date("18/11/2025")
+    (datetime.date(2025, 11, 18), None)
+    >>> parse_written_date("30 February 2025") is None
+    True
+    """
+    m = _WRITTEN_DATE.fullmatch(value)
+    if not m:
+        return None
+    try:
+        if m.group("iso"):
+            return dt.date.fromisoformat(m.group("iso"))
+        if m.group("d1"):
+            return dt.date(int(m.group("y1")), _MONTHS[m.group("m1").lower()], int(m.group("d1")))
+        return dt.date(int(m.group("y2")), _MONTHS[m.group("m2").lower()], int(m.group("d2")))
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)

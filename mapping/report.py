@@ -1,8 +1,9 @@
 r"""The report: its text exactly as read, and what is known about its publication.
 
-A report may begin with a header line ``date YYYY-MM-DD`` (optionally indented);
-the header gives the publication date and is not mapped, but offsets keep
-referring to the text as read, header included.
+A report may begin with header lines (``date YYYY-MM-DD``, or ``Date:``,
+``Published:``, ``Updated:``, ``Title:``, ``Source:``, ``URL:``; see
+:func:`read_report`); they give the publication date and metadata and are not
+mapped, but offsets keep referring to the text as read, headers included.
 
 Examples
 --------
@@ -72,6 +73,14 @@ _SIGNATURES = (
 )
 
 _HEADER = re.compile(r"\A\ufeff?[ \t]*date[ \t]+(\d{4}-\d{2}-\d{2})(?:[ \t]+|[ \t]*(?:\r\n|\r|\n)|\Z)", re.IGNORECASE)
+#: Header lines a report may start with (``Key: value``, case-insensitive), and what each gives.
+HEADER_KEYS = {"date": "published", "published": "published", "posted": "published", "updated": "updated",
+               "last updated": "updated", "title": "title", "headline": "title", "source": "source", "url": "url"}
+#: At most this many header lines are read at the top of a report.
+MAX_HEADER_LINES = 8
+_HEADER_LINE = re.compile(
+    r"[ \t]*(" + "|".join(k.replace(" ", r"[ \t]+") for k in sorted(HEADER_KEYS, key=len, reverse=True)) +
+    r")[ \t]*:[ \t]*([^\r\n]*?)[ \t]*(\r\n|\r|\n|\Z)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -197,14 +206,30 @@ def _html_title(text: str) -> str | None:
 
 
 def read_report(text: str, *, title=None, source=None, url=None, published=None, markup: str = "auto",
-                max_chars: int | None = MAX_REPORT_CHARS) -> Report:
-    """Build a :class:`Report` from text, reading an optional ``date`` header.
+                max_chars: int | None = MAX_REPORT_CHARS, default_title=None) -> Report:
+    """Build a :class:`Report` from text, reading its header lines.
 
-    An explicit ``published`` wins over the header's date. ``markup`` is one
-    of :data:`MARKUPS`; with ``html`` (or ``auto`` on text that starts like an
-    HTML document) the markup is blanked out by :func:`strip_markup` and the
-    page's ``<title>`` is the default title. Text longer than ``max_chars``
-    characters is refused (``None``: no limit).
+    A plain-text report may start with up to :data:`MAX_HEADER_LINES` header
+    lines ``Key: value`` (keys in :data:`HEADER_KEYS`, any case: ``Date:``,
+    ``Published:``, ``Posted:``, ``Updated:``, ``Title:``, ``Source:``,
+    ``URL:``), or the line ``date YYYY-MM-DD``. They are not mapped, and
+    offsets keep indexing the text as read. Dates may be ISO dates or
+    datetimes or written out (``18 November 2025``, ``November 18, 2025``;
+    see :func:`mapping.dates.parse_written_date`). The publication date is
+    the first ``date``/``Date:``/``Published:``/``Posted:`` line; ``Updated:``
+    counts only when there is none, because relative dates in a story ("on
+    Monday") are written against its first publication.
+
+    Arguments win over headers: ``published``, ``title``, ``source`` and
+    ``url``; ``default_title`` (the file name) is used when neither gives a
+    title. ``markup`` is one of :data:`MARKUPS`; with ``html`` (or ``auto`` on
+    text that starts like an HTML document) the markup is blanked out by
+    :func:`strip_markup` and the page's ``<title>`` is the default title.
+    Text longer than ``max_chars`` characters is refused (``None``: no limit).
+
+    >>> r = read_report("Title: Quneitra\nPublished: 18 November 2025\nTroops entered Quneitra.")
+    >>> r.title, r.published, r.text[r.body_start:]
+    ('Quneitra', datetime.date(2025, 11, 18), 'Troops entered Quneitra.')
     """
     if isinstance(text, bytes):
         raise ReportError("report text must be str, got bytes: decode it first (or use map_file)")
@@ -218,7 +243,7 @@ def read_report(text: str, *, title=None, source=None, url=None, published=None,
         raise ReportError(f"the report has a lone surrogate {surrogate.group()!r} at character {surrogate.start()}, "
                           "which no file can hold: decode the text with errors='replace' first")
     if markup == "html" or (markup == "auto" and _HTML_START.match(text)):
-        title = title or _html_title(text)
+        title = title or _html_title(text) or default_title
         text, markup = strip_markup(text), "html"
         if not text.strip():
             raise ReportError("the HTML report has no text outside its markup: expected some text to map")
@@ -226,28 +251,70 @@ def read_report(text: str, *, title=None, source=None, url=None, published=None,
         markup = "text"
     if not text.strip():
         raise ReportError(f"the report is empty: expected some text to map, got {text[:20]!r}")
-    header = _HEADER.match(text)
+    headers: dict[str, object] = {}
     body_start = 0
-    header_date = None
-    if header:
-        try:
-            header_date = dt.date.fromisoformat(header.group(1))
-            body_start = header.end()
-        except ValueError:
-            header = None  # Not a real date: leave the line as text.
+    if markup == "text":
+        body_start, headers = _read_headers(text)
     elif text.startswith("\ufeff"):
         body_start = 1
-    if header and not text[body_start:].strip():
-        raise ReportError(f"the report has a date header ({header.group(1)}) but no text after it: expected some text to map")
+    if headers and not text[body_start:].strip():
+        if set(headers) - {"lines"} <= {"published"} and headers["lines"] == 1:
+            raise ReportError(f"the report has a date header ({headers['published']}) but no text after it: "
+                              "expected some text to map")
+        raise ReportError("the report has header lines but no text after them: expected some text to map")
     return Report(
         text=text,
         body_start=body_start,
-        title=title,
-        source=source,
-        url=url,
-        published=parse_date(published) or header_date,
+        title=title or headers.get("title") or default_title,
+        source=source or headers.get("source"),
+        url=url or headers.get("url"),
+        published=parse_date(published) or headers.get("published") or headers.get("updated"),
         markup=markup,
     )
+
+
+def _read_headers(text: str) -> tuple[int, dict]:
+    """Where the body starts after the header lines at the top of ``text``, and what they say.
+
+    The first ``date``-like line (``date YYYY-MM-DD``, ``Date:``,
+    ``Published:``, ``Posted:``) gives the publication date; ``Updated:`` is
+    used only when there is none of them. A date that cannot be read leaves
+    the line a header (not mapped) and is named in a warning.
+    """
+    from .dates import parse_written_date
+
+    pos = 1 if text.startswith("\ufeff") else 0
+    found: dict[str, object] = {}
+    lines = 0
+    old = _HEADER.match(text)
+    if old:
+        try:
+            found["published"] = dt.date.fromisoformat(old.group(1))
+        except ValueError:
+            old = None  # Not a real date: leave the line as text.
+        else:
+            pos, lines = old.end(), 1
+            if old.group()[-1:] in (" ", "\t"):
+                return pos, {**found, "lines": lines}  # "date 2025-11-18 Troops entered...": the text follows
+    while lines < MAX_HEADER_LINES:
+        m = _HEADER_LINE.match(text, pos)
+        if not m:
+            break
+        key = HEADER_KEYS[re.sub(r"[ \t]+", " ", m.group(1).lower())]
+        value = m.group(2)
+        if key in ("published", "updated"):
+            date = parse_written_date(value)
+            if date is None:
+                warnings.warn(f"header {m.group().strip()!r} is not a date this tool can read: expected e.g. "
+                              f"'{m.group(1)}: 2025-11-18', '{m.group(1)}: 18 November 2025' or "
+                              f"'{m.group(1)}: November 18, 2025' (an ISO time may follow); relative dates "
+                              "stay undated unless --published is given", MappingWarning, stacklevel=3)
+            elif key not in found:
+                found[key] = date
+        elif value and key not in found:
+            found[key] = value
+        pos, lines = m.end(), lines + 1
+    return (pos, {**found, "lines": lines}) if lines else (1 if text.startswith("\ufeff") else 0, {})
 
 
 def read_report_file(path, *, errors: str = "strict", markup: str = "auto", max_chars: int | None = MAX_REPORT_CHARS,
@@ -304,14 +371,11 @@ def read_report_file(path, *, errors: str = "strict", markup: str = "auto", max_
         warnings.warn(f"{name}: {replaced} invalid UTF-8 sequence(s) replaced with U+FFFD (first at byte {err.start}); "
                       "each counts as one character in offsets", MappingWarning, stacklevel=2)
     _refuse_control_characters(text, name)
-    if metadata.get("title") is None:
-        metadata["title"] = Path(name).stem if name != "<stdin>" else None
-        if markup == "html" or (markup == "auto" and (Path(name).suffix.lower() in _HTML_SUFFIXES or _HTML_START.match(text))):
-            metadata["title"] = _html_title(text) or metadata["title"]
     if markup == "auto" and Path(name).suffix.lower() in _HTML_SUFFIXES:
         markup = "html"
     _check_size(len(text), max_chars, name)
-    return read_report(text, markup=markup, max_chars=max_chars, **metadata)
+    return read_report(text, markup=markup, max_chars=max_chars,
+                       default_title=Path(name).stem if name != "<stdin>" else None, **metadata)
 
 
 def _check_size(length: int, max_chars: int | None, name: str, unit: str = "characters", *, so_far: bool = False) -> None:
