@@ -253,3 +253,50 @@ def test_a_file_size_limit_gives_one_line_and_no_partial_file(tmp_path, argv, na
     _one_line(proc.stderr, f"cannot write '{out / name}'", "nothing was written")
     assert (out / name).read_bytes() == b"previous"
     assert sorted(p.name for p in out.iterdir()) == [name]
+
+
+# -- a long report on one line, without full stops ------------------------------------------
+
+def _run_on(chars: int) -> str:
+    """The example report as one endless sentence: no full stop, no line break."""
+    body = EXAMPLE.read_text(encoding="utf-8").split("\n", 1)[1]
+    body = body.replace(".", ",").replace("\n", " ") + " Israeli patrols moved along the border with Syria, "
+    return (body * (chars // len(body) + 1))[:chars]
+
+
+def test_a_run_on_report_gives_output_proportionate_to_its_size():
+    """Each mention quotes at most one sentence piece (600 characters): GeoJSON and HTML stay a small multiple."""
+    from mapping.render import render_html
+
+    text = _run_on(60_000)
+    situation = mapping.map_report(text, published="2025-11-20")
+    assert len(situation.resolutions) > 300
+    assert len(situation.to_geojson().encode()) < 12 * len(text)
+    assert len(render_html(situation).encode()) < 12 * len(text) + 600_000  # the page itself (Leaflet) is ~0.5 MB
+
+
+def test_border_strips_are_derived_once_per_pair(monkeypatch):
+    """Derived once per pair of countries, not once per mention (the step that made 5 MB take minutes)."""
+    import mapping.resolve as resolve
+
+    calls = []
+    original = resolve._border_strip
+    monkeypatch.setattr(resolve, "_border_strip", lambda a, b: calls.append(1) or original(a, b))
+    text = "Israeli troops patrolled the border area with Syria, " * 40
+    situation = mapping.map_report(text)
+    assert sum(1 for r in situation.resolutions if r.qualifier and "border" in r.qualifier.rules) == 40
+    assert len(calls) <= 2
+
+
+def test_the_text_panel_does_not_hash_features(monkeypatch, example_text):
+    """Hashing a frozen Feature hashes all its mentions: the report panel must key features by identity."""
+    from mapping.render import render_html
+    from mapping.situation import Feature
+
+    situation = mapping.map_report(example_text)
+
+    def refuse(self):
+        raise AssertionError("a Feature was hashed while rendering")
+
+    monkeypatch.setattr(Feature, "__hash__", refuse)
+    assert "<html" in render_html(situation).lower()
