@@ -249,23 +249,43 @@ def _run(args) -> int:
 
 
 def _places(situation, args) -> int:
+    """Each mention and what the map draws for it: the derived area ("Border area (IL–SY)", "Countryside
+    of Daraa province") when there is one, the place otherwise; ``place`` is the gazetteer record."""
+    from .situation import _place_kind
+
+    drawn: dict[tuple[str, int], list] = {}
+    for f in situation.features:
+        for m in f.mentions:
+            drawn.setdefault((f.report_id, m.start), []).append(f)
+    several = len(situation.reports) > 1
     rows = []
     for r in situation.resolutions:
         m = r.mention
+        report_id = situation.report_of(m).id
+        features = drawn.get((report_id, m.start), [])
+        feature = features[0] if features else None
+        if feature is not None and r.qualifier is not None:
+            geometry = feature.geometry
+            point = geometry.coords[0] if geometry.geom_type == "Point" else geometry.representative_point().coords[0]
+        else:
+            point = r.place.point if r.place else None
         rows.append({
             "text": m.text, "start": m.start, "end": m.end, "resolved": r.resolved,
-            "place": r.place.id if r.place else None, "name": r.place.name if r.place else None,
-            "kind": r.place.kind if r.place else None,
-            "lon": round(r.place.point[0], 5) if r.place else None, "lat": round(r.place.point[1], 5) if r.place else None,
+            "place": r.place.id if r.place else None,
+            "name": feature.name if feature is not None else (r.place.name if r.place else None),
+            "kind": _place_kind(r) if r.place else None,
+            "lon": round(point[0], 5) if point else None, "lat": round(point[1], 5) if point else None,
             "confidence": r.confidence, "method": r.method,
             "qualifier": r.qualifier.text if r.qualifier else None,
-            **({"report": situation.report_of(m).id} if len(situation.reports) > 1 else {}),
+            "rule": ",".join(r.qualifier.rules) if r.qualifier else None,
+            "layers": sorted({f.layer for f in features}),
+            **({"report": report_id} if several else {}),
         })
     if args.json:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         print()
         return 0
-    print(f"{'start':>6} {'end':>6}  {'mention':<32} {'place':<34} {'kind':<11} {'conf':>5}  method")
+    print(f"{'start':>6} {'end':>6}  {'mention':<32} {'on the map':<34} {'kind':<11} {'conf':>5}  method")
     for row in rows:
         print(f"{row['start']:>6} {row['end']:>6}  {row['text'][:32]:<32} {(row['name'] or '(unresolved)')[:34]:<34} "
               f"{(row['kind'] or '-'):<11} {row['confidence']:>5.2f}  {row['method']}")

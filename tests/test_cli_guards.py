@@ -167,3 +167,34 @@ def test_eval_table_says_km(tmp_path, capsys):
     out = capsys.readouterr().out
     row = out.splitlines()[1]
     assert " km " in row and "k " not in row.replace(" km ", " ")
+
+
+# -- places and the map agree ------------------------------------------------------------
+
+def test_places_says_what_the_map_draws(tmp_path, capsys):
+    """'the border area', 'between X and Y', 'the countryside of X': the row is the derived area the map shows."""
+    from shapely.geometry import Point, shape
+
+    report = tmp_path / "r.txt"
+    report.write_text("Israeli troops patrolled the border area between Israel and Syria on Monday. Shelling hit "
+                      "the countryside of Daraa province. Officials met in Damascus.", encoding="utf-8")
+    assert main(["places", str(report), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert main(["map", str(report), "--geojson", "-"]) == 0
+    features = json.loads(capsys.readouterr().out)["features"]
+    by_mention = {}
+    for f in features:
+        for m in f["properties"]["mentions"]:
+            by_mention.setdefault(m["start"], []).append(f)
+    border = next(r for r in rows if r["text"] == "the border area")
+    assert border["kind"] == "zone" and border["name"].startswith("Border area")
+    for row in rows:
+        drawn = by_mention[row["start"]]
+        assert row["name"] == drawn[0]["properties"]["name"], row
+        assert row["kind"] in {f["properties"]["kind"] for f in drawn} | {f["properties"]["place_kind"] for f in drawn}
+        assert row["layers"] == sorted({f["properties"]["layer"] for f in drawn})
+        geometry = shape(drawn[0]["geometry"])
+        assert geometry.distance(Point(row["lon"], row["lat"])) < 1e-4, row  # the point is on what is drawn
+    assert main(["places", str(report)]) == 0
+    table = capsys.readouterr().out
+    assert "Border area" in table and "Countryside of Daraa province" in table
