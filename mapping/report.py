@@ -206,7 +206,7 @@ def _html_title(text: str) -> str | None:
 
 
 def read_report(text: str, *, title=None, source=None, url=None, published=None, markup: str = "auto",
-                max_chars: int | None = MAX_REPORT_CHARS, default_title=None) -> Report:
+                max_chars: int | None = MAX_REPORT_CHARS, default_title=None, name: str | None = None) -> Report:
     """Build a :class:`Report` from text, reading its header lines.
 
     A plain-text report may start with up to :data:`MAX_HEADER_LINES` header
@@ -222,12 +222,14 @@ def read_report(text: str, *, title=None, source=None, url=None, published=None,
 
     Arguments win over headers: ``published``, ``title``, ``source`` and
     ``url``; ``default_title`` (the file name) is used when neither gives a
-    title. ``markup`` is one of :data:`MARKUPS`; with ``html`` (or ``auto`` on
+    title; ``name`` is how warnings name the report. Text that looks like
+    Markdown, JSON (GeoJSON) or source code is mapped with a
+    :class:`~mapping.errors.MappingWarning`. ``markup`` is one of :data:`MARKUPS`; with ``html`` (or ``auto`` on
     text that starts like an HTML document) the markup is blanked out by
     :func:`strip_markup` and the page's ``<title>`` is the default title.
     Text longer than ``max_chars`` characters is refused (``None``: no limit).
 
-    >>> r = read_report("Title: Quneitra\nPublished: 18 November 2025\nTroops entered Quneitra.")
+    >>> r = read_report("Title: Quneitra\\nPublished: 18 November 2025\\nTroops entered Quneitra.")
     >>> r.title, r.published, r.text[r.body_start:]
     ('Quneitra', datetime.date(2025, 11, 18), 'Troops entered Quneitra.')
     """
@@ -257,6 +259,11 @@ def read_report(text: str, *, title=None, source=None, url=None, published=None,
         body_start, headers = _read_headers(text)
     elif text.startswith("\ufeff"):
         body_start = 1
+    looks_like = _not_a_report(text, body_start) if markup == "text" else None
+    if looks_like:
+        warnings.warn(f"{name or 'the report'} looks like {looks_like}, not a news report: it is mapped as prose, and "
+                      "names in headings, links, keys or code may be placed far from anything it is about; give the "
+                      "text of a report (a rendered or plain-text copy)", MappingWarning, stacklevel=3)
     if headers and not text[body_start:].strip():
         if set(headers) - {"lines"} <= {"published"} and headers["lines"] == 1:
             raise ReportError(f"the report has a date header ({headers['published']}) but no text after it: "
@@ -271,6 +278,46 @@ def read_report(text: str, *, title=None, source=None, url=None, published=None,
         published=parse_date(published) or headers.get("published") or headers.get("updated"),
         markup=markup,
     )
+
+
+_MD_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+\S", re.MULTILINE)
+_MD_FENCE = re.compile(r"^[ \t]{0,3}(?:```|~~~)", re.MULTILINE)
+_MD_LINK = re.compile(r"!?\[[^\]\n]{1,200}\]\((?:[^)\s]{1,500})(?:\s+\"[^\"\n]*\")?\)")
+_CODE_LINE = re.compile(
+    r"^[ \t]*(?:(?:def|class|async def)\s+\w+\s*[(:]|(?:from\s+[\w.]+\s+)?import\s+[\w.*{]|#include\s*[<\"]"
+    r"|(?:function|const|let|var)\s+\w+\s*[=(]|(?:public|private|protected|static)\s+\w+|package\s+[\w.]+;?$"
+    r"|fn\s+\w+\s*\(|return\b.*;?$|[{}\])]+;?$|.*[;{]$|\w+(?:\.\w+)*\s*=\s*\S.*\)$|@\w+)", re.MULTILINE)
+
+
+def _not_a_report(text: str, start: int) -> str | None:
+    """What ``text`` looks like when it is not a news report (Markdown, JSON, source code), or None.
+
+    Mapped anyway; the caller warns, because names in headings, links, keys
+    and code ("Levant", "Jinja") are not places a report is about.
+    """
+    body = text[start:start + 200_000]
+    stripped = body.lstrip()
+    if stripped[:1] in "{[":
+        import json
+
+        try:
+            data = json.loads(text[start:])
+        except ValueError:
+            data = None
+        if isinstance(data, (dict, list)):
+            kind = data.get("type") if isinstance(data, dict) else None
+            return "JSON" + (f" (a GeoJSON {kind})" if kind in ("FeatureCollection", "Feature") else "")
+    headings, links = len(_MD_HEADING.findall(body)), len(_MD_LINK.findall(body))
+    blocks = (len(_MD_FENCE.findall(body)) + 1) // 2  # a fence opens a code block and another closes it
+    if headings + blocks + links >= 3 and (headings or blocks):
+        parts = [f"{n} {word}{'s' if n != 1 else ''}" for n, word in ((headings, "heading"), (blocks, "code block"),
+                                                                       (links, "link")) if n]
+        return f"Markdown ({', '.join(parts)})"
+    lines = [line for line in body.splitlines() if line.strip()]
+    code = len(_CODE_LINE.findall(body))
+    if len(lines) >= 4 and code >= 4 and code >= 0.3 * len(lines):
+        return f"source code ({code} of {len(lines)} lines)"
+    return None
 
 
 def _read_headers(text: str) -> tuple[int, dict]:
@@ -375,7 +422,7 @@ def read_report_file(path, *, errors: str = "strict", markup: str = "auto", max_
         markup = "html"
     _check_size(len(text), max_chars, name)
     return read_report(text, markup=markup, max_chars=max_chars,
-                       default_title=Path(name).stem if name != "<stdin>" else None, **metadata)
+                       default_title=Path(name).stem if name != "<stdin>" else None, name=name, **metadata)
 
 
 def _check_size(length: int, max_chars: int | None, name: str, unit: str = "characters", *, so_far: bool = False) -> None:

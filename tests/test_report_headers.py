@@ -96,3 +96,64 @@ def test_a_report_with_only_headers_is_empty():
 
     with pytest.raises(ReportError, match="header lines but no text after them"):
         read_report("Title: Nothing\nDate: 2025-11-18\n\n")
+
+
+# -- input that is not a news report ------------------------------------------------------
+
+README = """# Field notes
+
+## Levant
+
+See [the map](https://example.org/map) and [the data](data/places.geojson).
+
+```python
+import mapping
+situation = mapping.map_file("Jinja.txt")
+```
+"""
+GEOJSON = '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "Levant"}, "geometry": null}]}'
+CODE = """import os
+from pathlib import Path
+
+
+def load(path):
+    data = Path(path).read_text()
+    return {"Damascus": data, "Jinja": os.sep}
+
+
+class Places:
+    def __init__(self):
+        self.names = ["Levant", "Aleppo"]
+"""
+
+
+@pytest.mark.parametrize("name, content, what", [
+    ("README.md", README, "looks like Markdown (2 headings, 1 code block, 2 links)"),
+    ("pack.geojson", GEOJSON, "looks like JSON (a GeoJSON FeatureCollection)"),
+    ("places.py", CODE, "looks like source code"),
+])
+def test_input_that_is_not_a_report_is_mapped_with_a_warning(tmp_path, capsys, name, content, what):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.warns(MappingWarning, match=rf"{path}.*{what.replace('(', '[(]').replace(')', '[)]')}.*not a news report"):
+        read_report_file(path)
+    assert main(["places", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("situation-map: warning: ") and what in err and err.count("\n") == 1
+
+
+def test_reports_do_not_look_like_markdown_json_or_code(example_text):
+    import os
+    import pathlib
+
+    shared = pathlib.Path(os.environ.get("SITUATION_MAP_SHARED", pathlib.Path(__file__).resolve().parents[2] / "shared"))
+    texts = [example_text, "Troops entered Quneitra; the army said [sic] it would stay {for now}.",
+             "- Damascus\n- Aleppo\n- Homs\n\n1. Troops moved.\n2. Aid arrived."]
+    for corpus in ("lgl.jsonl", "geovirus.jsonl"):
+        path = shared / "eval" / corpus
+        if path.is_file():
+            texts += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MappingWarning)
+        for text in texts:
+            read_report(text)
