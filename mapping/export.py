@@ -318,17 +318,43 @@ def _table_name(name: str, taken: set) -> str:
     return table
 
 
+#: GeoPackage table suffix for each geometry family; a family's single and Multi types share a table.
+_FAMILIES = {"Point": "points", "MultiPoint": "points", "LineString": "lines", "MultiLineString": "lines",
+             "Polygon": "polygons", "MultiPolygon": "polygons"}
+
+
+def _family_geometry(geometry):
+    """``(family, geometry)``: a GeometryCollection (what some derived areas come out as) keeps its
+    parts of the highest dimension, so that every table holds one geometry type."""
+    if geometry.geom_type != "GeometryCollection":
+        return _FAMILIES[geometry.geom_type], geometry
+    from shapely.geometry import MultiLineString, MultiPoint, MultiPolygon
+
+    parts = [p for g in geometry.geoms for p in (getattr(g, "geoms", None) or [g]) if not p.is_empty]
+    top = max((p.geom_type for p in parts), key=lambda t: ("Point", "LineString", "Polygon").index(t))
+    multi = {"Point": MultiPoint, "LineString": MultiLineString, "Polygon": MultiPolygon}[top]
+    return _FAMILIES[top], multi([p for p in parts if p.geom_type == top])
+
+
 @register
 class GeoPackageExporter(Exporter):
-    """OGC GeoPackage through pyogrio: one table per layer, plus ``unresolved`` and ``documents``.
+    """OGC GeoPackage through pyogrio: a table per layer and geometry family, plus ``unresolved`` and ``documents``.
 
-    List and object properties (``mentions``, ``actors``) are JSON text; the
-    layer's display name is kept in each row's ``layer`` column.
+    A layer mixes points (bases, checkpoints), lines and polygons (zones,
+    provinces), and QGIS, shapefiles and most GIS tools want one geometry
+    type per table, so each layer is split into ``<layer>_points``,
+    ``<layer>_lines`` and ``<layer>_polygons`` (those it has), and a table
+    that mixes single and Multi geometries of its family is promoted to the
+    Multi type. ``unresolved`` (mentions not located) and ``documents`` are
+    attribute tables, always written. List and object properties
+    (``mentions``, ``actors``) are JSON text; the layer's display name is kept
+    in each row's ``layer`` column.
     """
 
     name = "gpkg"
     suffixes = (".gpkg",)
-    description = "GeoPackage, one table per layer (EPSG:4326), unresolved mentions and documents as attribute tables"
+    description = ("GeoPackage, a table per layer and geometry type (EPSG:4326), unresolved mentions and documents as "
+                   "attribute tables")
 
     def write(self, situation, path: Path) -> None:
         import geopandas as gpd
@@ -337,31 +363,35 @@ class GeoPackageExporter(Exporter):
 
         data, features = _records(situation)
         taken = {"unresolved", "documents"}
-        by_layer: dict[str, list[dict]] = {}
+        tables: dict[tuple[str, str], list[tuple[dict, object]]] = {}
         for f in features:
-            by_layer.setdefault(f["properties"]["layer"], []).append(f)
-        for layer, rows in by_layer.items():
-            table = _table_name(layer, taken)
-            columns = ["id", *rows[0]["properties"]]
+            family, geometry = _family_geometry(_geometry(f["geometry"]))
+            tables.setdefault((f["properties"]["layer"], family), []).append((f, geometry))
+        for (layer, family), rows in tables.items():
+            table = _table_name(f"{layer}_{family}", taken)
+            columns = ["id", *rows[0][0]["properties"]]
+            geometries = [g for _, g in rows]
+            kinds = {g.geom_type for g in geometries}
+            if len(kinds) > 1:  # Polygon and MultiPolygon in one table: all MultiPolygon
+                from shapely.geometry import MultiLineString, MultiPoint, MultiPolygon
+
+                multi = {"points": MultiPoint, "lines": MultiLineString, "polygons": MultiPolygon}[family]
+                geometries = [g if g.geom_type.startswith("Multi") else multi([g]) for g in geometries]
             frame = gpd.GeoDataFrame(
-                [{"id": f["id"], **{k: _flat(v) for k, v in f["properties"].items()}} for f in rows],
-                columns=columns, geometry=[_geometry(f["geometry"]) for f in rows], crs="EPSG:4326")
-            pyogrio.write_dataframe(frame, path, layer=table, driver="GPKG", geometry_type=_geometry_type(rows),
-                                    layer_options={"DESCRIPTION": layer})
+                [{"id": f["id"], **{k: _flat(v) for k, v in f["properties"].items()}} for f, _ in rows],
+                columns=columns, geometry=geometries, crs="EPSG:4326")
+            pyogrio.write_dataframe(frame, path, layer=table, driver="GPKG", geometry_type=geometries[0].geom_type,
+                                    layer_options={"DESCRIPTION": f"{layer} ({family})"})
         documents = [{**r.metadata, "body_start": r.body_start, "length": len(r.text)} for r in situation.reports]
         pyogrio.write_dataframe(pd.DataFrame(documents, columns=["id", "title", "source", "url", "published",
                                                                  "body_start", "length"]),
                                 path, layer="documents", driver="GPKG")
-        unresolved = data.get("unresolved") or []
-        if unresolved:
-            columns = ["text", "start", "end", "sentence", "reason", "report_id"]
-            pyogrio.write_dataframe(pd.DataFrame([{c: u.get(c) for c in columns} for u in unresolved], columns=columns),
-                                    path, layer="unresolved", driver="GPKG")
-
-
-def _geometry_type(rows) -> str:
-    types = {f["geometry"]["type"] for f in rows if f["geometry"]}
-    return types.pop() if len(types) == 1 else "Unknown"
+        columns = ["text", "start", "end", "sentence", "reason", "report_id"]
+        unresolved = pd.DataFrame([{c: u.get(c) for c in columns} for u in data.get("unresolved") or []], columns=columns)
+        if unresolved.empty:  # typed columns, so that the empty table still says what it would hold
+            unresolved = unresolved.astype({"text": str, "start": "int64", "end": "int64", "sentence": str,
+                                            "reason": str, "report_id": str})
+        pyogrio.write_dataframe(unresolved, path, layer="unresolved", driver="GPKG")
 
 
 # -- KML ------------------------------------------------------------------------------
