@@ -91,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--title", help="title shown on the map (default: the file name)")
         p.add_argument("--source", help="publisher or outlet of the report")
         p.add_argument("--url", help="link to the report")
-        p.add_argument("--published", metavar="YYYY-MM-DD", help="publication date (default: the report's 'date' header)")
+        p.add_argument("--published", metavar="YYYY-MM-DD", help="publication date, against which 'on Monday' is read (default: the report's Date:/Published: header)")
         p.add_argument("--gazetteer", action="append", default=[], metavar="PACK.geojson",
                        help="an extra gazetteer pack (repeatable)")
         p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")

@@ -137,12 +137,15 @@ class Report:
 def parse_date(value) -> dt.date | None:
     """Parse an ISO date (``YYYY-MM-DD``), a date or datetime, or None.
 
-    >>> parse_date("2025-11-18")
-    datetime.date(2025, 11, 18)
+    Datetimes and written dates as headers have them (``2025-11-18T14:05Z``,
+    ``18 November 2025``, ``November 18, 2025``) are read too.
+
+    >>> parse_date("2025-11-18"), parse_date("18 November 2025")
+    (datetime.date(2025, 11, 18), datetime.date(2025, 11, 18))
     >>> parse_date("18/11/2025")
     Traceback (most recent call last):
     ...
-    mapping.errors.ReportError: publication date '18/11/2025' is not an ISO date: expected YYYY-MM-DD, e.g. 2025-11-18
+    mapping.errors.ReportError: publication date '18/11/2025' is not an ISO date: expected YYYY-MM-DD, e.g. 2025-11-18 (or 18 November 2025)
     """
     if value is None or value == "":
         return None
@@ -152,7 +155,13 @@ def parse_date(value) -> dt.date | None:
         return value
     text = str(value).strip()
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise ReportError(f"publication date {value!r} is not an ISO date: expected YYYY-MM-DD, e.g. 2025-11-18")
+        from .dates import parse_written_date
+
+        written = parse_written_date(text)
+        if written is not None:
+            return written
+        raise ReportError(f"publication date {value!r} is not an ISO date: expected YYYY-MM-DD, e.g. 2025-11-18 "
+                          "(or 18 November 2025)")
     try:
         return dt.date.fromisoformat(text)
     except ValueError as err:

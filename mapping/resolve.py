@@ -97,6 +97,7 @@ def resolve(extraction: Extraction, gazetteer: Gazetteer, *, derive: bool = True
         votes[m.start] = vote
 
     text = extraction.report.text
+    mention_ends = sorted(m.end for m in mentions)
     results = []
     for m in mentions:
         if not m.candidates:
@@ -128,7 +129,7 @@ def resolve(extraction: Extraction, gazetteer: Gazetteer, *, derive: bool = True
         method = "+".join(["alias" if name_key(place.name) != m.key else "name", *how])
         qualifier = find_qualifier(text, m.sentence_start, m.start)
         geometry, precision = place.geometry, _base_precision(place)
-        if qualifier and "along" in qualifier.rules and _place_just_before(mentions, qualifier.start):
+        if qualifier and "along" in qualifier.rules and _place_just_before(mention_ends, qualifier.start):
             qualifier = None  # "a buffer zone along the Golan": relates two places, does not reshape the second
         if qualifier and derive:
             cores = _urban_cores(place, gazetteer, m) if "countryside" in qualifier.rules else ()
@@ -309,8 +310,13 @@ def _border_strip(a, b):
     return transform(back.transform, strip) if not strip.is_empty else None
 
 
-def _place_just_before(mentions, offset: int) -> bool:
-    return any(0 <= offset - m.end <= 25 for m in mentions)
+def _place_just_before(mention_ends, offset: int) -> bool:
+    """Whether a mention ends at most 25 characters before ``offset`` (``mention_ends`` sorted: bisection,
+    not a scan of every mention, which made long reports quadratic)."""
+    import bisect
+
+    k = bisect.bisect_right(mention_ends, offset) - 1
+    return k >= 0 and offset - mention_ends[k] <= 25
 
 
 def _land_near(place: Place, gazetteer: Gazetteer):

@@ -300,3 +300,13 @@ def test_the_text_panel_does_not_hash_features(monkeypatch, example_text):
 
     monkeypatch.setattr(Feature, "__hash__", refuse)
     assert "<html" in render_html(situation).lower()
+
+
+def test_a_place_just_before_is_found_by_bisection():
+    """'a buffer zone along the Golan' checks for a place right before: on sorted ends, not every mention."""
+    from mapping.resolve import _place_just_before
+
+    ends = list(range(0, 10_000_000, 100))  # 100,000 mentions
+    assert _place_just_before(ends, 5_000_020) and not _place_just_before(ends, 5_000_030)
+    assert not _place_just_before([], 10) and not _place_just_before([50], 10)
+    assert sum(_place_just_before(ends, offset) for offset in range(0, 10_000_000, 37)) > 0  # 270,000 look-ups
