@@ -206,7 +206,13 @@ class Situation:
         return gpd.GeoDataFrame(rows, geometry=[f.geometry for f in self.features], crs="EPSG:4326")
 
     def to_folium(self, m=None, **options):
-        """A folium Map of the situation (or its layers added to ``m``)."""
+        """A folium Map of the situation (or its layers added to ``m``).
+
+        A map built here inlines Leaflet and works offline. A map of yours passed
+        as ``m`` is used as it is: one made with ``folium.Map()`` loads Leaflet
+        from folium's CDN links when opened; to stay offline, start from
+        ``situation.to_folium()`` and add your own layers to that.
+        """
         from .render import render_folium
 
         return render_folium(self, m=m, **options)
