@@ -169,7 +169,10 @@ def main(argv=None) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("always", MappingWarning)
             warnings.showwarning = lambda message, category, *_a, **_k: _warn(args, message, category)
-            code = getattr(args, "handler", _run)(args)
+            try:
+                code = getattr(args, "handler", _run)(args)
+            finally:
+                _hidden_warnings(args)
             sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
             return code
     except BrokenPipeError:
@@ -466,7 +469,23 @@ def _count(value: str) -> int:
     return number
 
 
+#: Warnings printed before the rest are only counted (``-v`` prints every one).
+MAX_WARNINGS = 20
+
+
 def _warn(args, message, category) -> None:
     if getattr(args, "quiet", False) or (not issubclass(category, MappingWarning) and not getattr(args, "verbose", 0)):
         return
+    shown = getattr(args, "_warnings_shown", 0)
+    if shown >= MAX_WARNINGS and not getattr(args, "verbose", 0):
+        args._warnings_hidden = getattr(args, "_warnings_hidden", 0) + 1
+        return
+    args._warnings_shown = shown + 1
     print(f"situation-map: warning: {message}", file=sys.stderr)
+
+
+def _hidden_warnings(args) -> None:
+    hidden = getattr(args, "_warnings_hidden", 0)
+    if hidden:
+        print(f"situation-map: warning: {hidden} more warning{'s' if hidden > 1 else ''} not shown "
+              "(-v shows every one)", file=sys.stderr)

@@ -310,3 +310,16 @@ def test_a_place_just_before_is_found_by_bisection():
     assert _place_just_before(ends, 5_000_020) and not _place_just_before(ends, 5_000_030)
     assert not _place_just_before([], 10) and not _place_just_before([50], 10)
     assert sum(_place_just_before(ends, offset) for offset in range(0, 10_000_000, 37)) > 0  # 270,000 look-ups
+
+
+def test_thousands_of_warnings_are_capped(tmp_path, capsys):
+    """One line each up to a limit, then one line saying how many more (-v shows them all)."""
+    report = tmp_path / "r.txt"
+    report.write_text("Israeli troops set up a checkpoint near Quneitra next year. " * 60, encoding="utf-8")
+    out = tmp_path / "o.geojson"
+    assert main(["map", str(report), "--published", "9999-12-31", "--geojson", str(out)]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    warned = [line for line in lines if "cannot be dated" in line]
+    assert len(warned) == 20 and "situation-map: warning: 40 more warnings not shown (-v shows every one)" in lines
+    assert main(["map", str(report), "--published", "9999-12-31", "--geojson", str(out), "-v"]) == 0
+    assert sum("cannot be dated" in line for line in capsys.readouterr().err.splitlines()) == 60
