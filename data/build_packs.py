@@ -424,6 +424,7 @@ def country_geonameids() -> dict[str, int]:
 def build_world(countries: gpd.GeoDataFrame, golan_occupied, cities) -> list:
     feats = []
     country_labels, country_ids = country_label_points(), country_geonameids()
+    sovereign_codes = {r.ADMIN: r.code for _, r in countries.iterrows() if isinstance(r.code, str)}
     for _, r in countries.sort_values("fid").iterrows():
         code = r.code if isinstance(r.code, str) else None
         geom = r.geometry
@@ -462,6 +463,10 @@ def build_world(countries: gpd.GeoDataFrame, golan_occupied, cities) -> list:
             extra["label"] = list(label)
         if code in country_ids:
             extra["geonameid"] = country_ids[code]
+        if code is None and r.SOVEREIGNT in sovereign_codes:
+            # Sovereign base areas, leased bases: no code of their own; checks of a record's country
+            # accept them as part of their sovereign's territory (mapping/outlines.py).
+            extra["sovereign"] = sovereign_codes[r.SOVEREIGNT]
         feats.append(feature(
             r.fid, shape_, name=name,
             aliases=clean_aliases(name, [], trusted=[n for n in names if isinstance(n, str)]),

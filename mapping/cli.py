@@ -1,7 +1,12 @@
 """Command line: ``situation-map map REPORT -o map.html --geojson map.geojson``.
 
-Exit codes: 0 success, 1 user error (bad input, unknown format, bad pack),
-2 usage error (argparse). Errors are one line on stderr, never a traceback.
+Exit codes: 0 success, 1 user error (bad input, unknown format, bad pack,
+an output that cannot be written), 2 usage error (argparse, with the
+subcommand's usage and a "did you mean" for a typo), 130 interrupted
+(Ctrl-C, SIGINT), 141 standard output closed by its reader (``| head``:
+the code of a tool ended by SIGPIPE, with nothing printed), 143 terminated
+(SIGTERM). Errors are one line on stderr, never a traceback; an output is
+written whole or not at all.
 Each subcommand added since ``export`` is one ``_add_<name>(sub, common)``
 parser function and one handler set with ``set_defaults(handler=...)``.
 """
@@ -9,13 +14,18 @@ parser function and one handler set with ``set_defaults(handler=...)``.
 from __future__ import annotations
 
 import argparse
+import difflib
+import errno
 import json
+import os
+import re
+import signal
 import sys
 import time
 import warnings
 from pathlib import Path
 
-from .errors import MappingError, MappingWarning
+from .errors import MappingError, MappingWarning, OutputError
 
 __all__ = ["main"]
 
@@ -30,8 +40,46 @@ EXAMPLES = """examples:
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with errors that help: the usage of the subcommand that was typed, and a
+    "did you mean" for a mistyped option or subcommand (difflib)."""
+
+    def parse_args(self, args=None, namespace=None):
+        namespace, extras = self.parse_known_args(args, namespace)
+        if extras:
+            # argparse reports unknown options of a subcommand with the top-level usage: use the subcommand's.
+            parser = self._chosen(namespace)
+            message = f"unrecognized arguments: {' '.join(extras)}"
+            options = [o for a in parser._actions for o in a.option_strings]
+            for extra in extras:
+                if extra.startswith("-"):
+                    close = difflib.get_close_matches(extra.split("=", 1)[0], options, n=1, cutoff=0.6)
+                    if close:
+                        message += f"; did you mean {close[0]}?"
+                        break
+            parser.error(message)
+        return namespace
+
+    def _chosen(self, namespace) -> "argparse.ArgumentParser":
+        parser = self
+        while True:
+            action = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+            name = getattr(namespace, action.dest, None) if action else None
+            if action is None or name not in action.choices:
+                return parser
+            parser = action.choices[name]
+
+    def error(self, message):
+        choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if choice:
+            close = difflib.get_close_matches(choice.group(1), re.findall(r"'([^']*)'", choice.group(2)), n=1, cutoff=0.6)
+            if close:
+                message += f"; did you mean {close[0]!r}?"
+        super().error(message)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="situation-map", description="Turn a news report into a source-grounded situation map.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -43,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--title", help="title shown on the map (default: the file name)")
         p.add_argument("--source", help="publisher or outlet of the report")
         p.add_argument("--url", help="link to the report")
-        p.add_argument("--published", metavar="YYYY-MM-DD", help="publication date (default: the report's 'date' header)")
+        p.add_argument("--published", metavar="YYYY-MM-DD", help="publication date, against which 'on Monday' is read (default: the report's Date:/Published: header)")
         p.add_argument("--gazetteer", action="append", default=[], metavar="PACK.geojson",
                        help="an extra gazetteer pack (repeatable)")
         p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
@@ -76,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gazetteer", help="search the gazetteer, import GeoNames dumps, rebuild the index")
     gsub = g.add_subparsers(dest="gazetteer_command", required=True, metavar="ACTION")
     gs = gsub.add_parser("search", help="candidates for a name, with scores, kind, country, population, source")
-    gs.add_argument("name")
+    gs.add_argument("name", nargs="+", help="the name (several words need no quotes)")
     gs.add_argument("-n", "--limit", type=int, default=10, help="how many candidates (default 10)")
     gs.add_argument("--json", action="store_true", help="print JSON instead of a table")
     gi = gsub.add_parser("import-geonames", help="add a GeoNames dump (allCountries.zip, SY.zip, SY.txt) to the local index")
@@ -104,22 +152,66 @@ def _version() -> str:
     return __version__
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised where the program is, so that the same clean-up as for Ctrl-C runs."""
+
+
+def _terminate(signum, frame):
+    raise _Terminated()
+
+
 def main(argv=None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    previous = None
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread: leave signals alone
+        pass
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("always", MappingWarning)
             warnings.showwarning = lambda message, category, *_a, **_k: _warn(args, message, category)
-            return getattr(args, "handler", _run)(args)
+            try:
+                code = getattr(args, "handler", _run)(args)
+            finally:
+                _hidden_warnings(args)
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+            return code
+    except BrokenPipeError:
+        return _closed_pipe()
     except MappingError as err:
         print(f"situation-map: error: {err}", file=sys.stderr)
         return 1
     except OSError as err:
+        if err.errno == errno.EPIPE:
+            return _closed_pipe()
         print(f"situation-map: error: {err.strerror or err}: {err.filename or ''}".rstrip(": "), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        print("situation-map: interrupted; no output was left half-written", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("situation-map: terminated; no output was left half-written", file=sys.stderr)
+        return 143
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _closed_pipe() -> int:
+    """The reader of standard output went away (``| head``): stop quietly, like a tool ended by SIGPIPE.
+
+    What is still buffered for stdout goes to /dev/null, so the interpreter's
+    own flush at exit does not print "Exception ignored ... BrokenPipeError".
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):  # not a real file (captured output): nothing to redirect
+        pass
+    return 128 + signal.SIGPIPE
 
 
 def _run(args) -> int:
@@ -128,11 +220,15 @@ def _run(args) -> int:
     if args.command == "eval":
         return _eval(args)
     started = time.perf_counter()
-    situation = _situation(args)
     if args.command == "places":
-        return _places(situation, args)
+        return _places(_situation(args), args)
     if not args.output and not args.geojson and not args.png:
         raise MappingError("nothing to write: give -o MAP.html and/or --geojson FILE.geojson")
+    fixes = {"html": "-o", "geojson": "--geojson", "png": "--png",
+             **{name: "situation-map export REPORT -o" for name in ("gpkg", "kml", "csv")}}
+    _check_outputs(args, [(args.output, "html", "-o"), (args.geojson, "geojson", "--geojson"),
+                          (args.png, "png", "--png")], fixes)
+    situation = _situation(args)
     if args.png:
         from .snapshot import find_chromium, parse_size
 
@@ -159,23 +255,43 @@ def _run(args) -> int:
 
 
 def _places(situation, args) -> int:
+    """Each mention and what the map draws for it: the derived area ("Border area (IL–SY)", "Countryside
+    of Daraa province") when there is one, the place otherwise; ``place`` is the gazetteer record."""
+    from .situation import _place_kind
+
+    drawn: dict[tuple[str, int], list] = {}
+    for f in situation.features:
+        for m in f.mentions:
+            drawn.setdefault((f.report_id, m.start), []).append(f)
+    several = len(situation.reports) > 1
     rows = []
     for r in situation.resolutions:
         m = r.mention
+        report_id = situation.report_of(m).id
+        features = drawn.get((report_id, m.start), [])
+        feature = features[0] if features else None
+        if feature is not None and r.qualifier is not None:
+            geometry = feature.geometry
+            point = geometry.coords[0] if geometry.geom_type == "Point" else geometry.representative_point().coords[0]
+        else:
+            point = r.place.point if r.place else None
         rows.append({
             "text": m.text, "start": m.start, "end": m.end, "resolved": r.resolved,
-            "place": r.place.id if r.place else None, "name": r.place.name if r.place else None,
-            "kind": r.place.kind if r.place else None,
-            "lon": round(r.place.point[0], 5) if r.place else None, "lat": round(r.place.point[1], 5) if r.place else None,
+            "place": r.place.id if r.place else None,
+            "name": feature.name if feature is not None else (r.place.name if r.place else None),
+            "kind": _place_kind(r) if r.place else None,
+            "lon": round(point[0], 5) if point else None, "lat": round(point[1], 5) if point else None,
             "confidence": r.confidence, "method": r.method,
             "qualifier": r.qualifier.text if r.qualifier else None,
-            **({"report": situation.report_of(m).id} if len(situation.reports) > 1 else {}),
+            "rule": ",".join(r.qualifier.rules) if r.qualifier else None,
+            "layers": sorted({f.layer for f in features}),
+            **({"report": report_id} if several else {}),
         })
     if args.json:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         print()
         return 0
-    print(f"{'start':>6} {'end':>6}  {'mention':<32} {'place':<34} {'kind':<11} {'conf':>5}  method")
+    print(f"{'start':>6} {'end':>6}  {'mention':<32} {'on the map':<34} {'kind':<11} {'conf':>5}  method")
     for row in rows:
         print(f"{row['start']:>6} {row['end']:>6}  {row['text'][:32]:<32} {(row['name'] or '(unresolved)')[:34]:<34} "
               f"{(row['kind'] or '-'):<11} {row['confidence']:>5.2f}  {row['method']}")
@@ -188,12 +304,13 @@ def _gazetteer(args) -> int:
     if args.gazetteer_command == "search":
         from .search import search
 
-        rows = search(args.name, limit=args.limit)
+        name = " ".join(args.name)
+        rows = search(name, limit=args.limit)
         if args.json:
             json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
             print()
         elif not rows:
-            print(f"no place matches {args.name!r}")
+            print(f"no place matches {name!r}")
         else:
             print(f"{'score':>5}  {'id':<22} {'name':<28} {'kind':<11} {'cc':<3} {'population':>11}  source")
             for r in rows:
@@ -303,7 +420,12 @@ def _export(args) -> int:
     started = time.perf_counter()
     if args.output == "-" and not args.format:
         raise MappingError("writing to standard output needs --format (csv, geojson, gpkg or kml)")
-    exporter = exporter_for(args.output, args.format)  # an unknown format fails before any work
+    if args.format:
+        exporter = exporter_for(None, args.format)  # an unknown format fails before any work
+        _check_outputs(args, [(args.output, exporter.name, f"--format {args.format}")])
+    else:
+        exporter = exporter_for(args.output)
+        _check_outputs(args, [(args.output, exporter.name, None)])
     situation = _situation(args)
     situation.export(args.output, exporter.name)
     if not args.quiet and args.output != "-":
@@ -341,6 +463,44 @@ def _situation(args):
     return merge_situations(situations)
 
 
+def _check_outputs(args, outputs, fixes=None) -> None:
+    """Refuse, before any work, an output that cannot be what was asked for.
+
+    Each of ``outputs`` is ``(path or None, format, option)``: a folder, a
+    missing folder, a suffix that names another format (see
+    :func:`mapping.export.check_suffix`), the report being read, or two
+    outputs on one file. A symlink is written through: its target is checked.
+    """
+    from .export import check_suffix
+    from .io import output_target
+
+    inputs = {}
+    for report in args.reports:
+        if report != "-" and os.path.exists(report):
+            inputs[os.path.realpath(report)] = report
+    seen: dict[str, str] = {}
+    to_stdout = []
+    for path, format, option in outputs:
+        if path is None:
+            continue
+        if path == "-":
+            to_stdout.append(option or "-o")
+            continue
+        target = output_target(path)
+        check_suffix(path, format, option=option, fixes=fixes)
+        real = os.path.realpath(target)
+        if real in inputs or any(os.path.exists(real) and os.path.samefile(real, i) for i in inputs):
+            raise OutputError(f"cannot write {path!r}: it is the report being read ({inputs.get(real, real)!r}); "
+                              "choose another output name so that the report is not overwritten")
+        if real in seen:
+            raise OutputError(f"cannot write {path!r} twice: {seen[real]} and {option or '-o'} name the same file; "
+                              "give each output its own name")
+        seen[real] = option or "-o"
+    if len(to_stdout) > 1:
+        raise OutputError(f"only one output can go to standard output ('-'), got {' and '.join(to_stdout)}; "
+                          "write the others to files")
+
+
 def _count(value: str) -> int:
     try:
         number = int(value.replace(",", "").replace("_", ""))
@@ -351,7 +511,23 @@ def _count(value: str) -> int:
     return number
 
 
+#: Warnings printed before the rest are only counted (``-v`` prints every one).
+MAX_WARNINGS = 20
+
+
 def _warn(args, message, category) -> None:
     if getattr(args, "quiet", False) or (not issubclass(category, MappingWarning) and not getattr(args, "verbose", 0)):
         return
+    shown = getattr(args, "_warnings_shown", 0)
+    if shown >= MAX_WARNINGS and not getattr(args, "verbose", 0):
+        args._warnings_hidden = getattr(args, "_warnings_hidden", 0) + 1
+        return
+    args._warnings_shown = shown + 1
     print(f"situation-map: warning: {message}", file=sys.stderr)
+
+
+def _hidden_warnings(args) -> None:
+    hidden = getattr(args, "_warnings_hidden", 0)
+    if hidden:
+        print(f"situation-map: warning: {hidden} more warning{'s' if hidden > 1 else ''} not shown "
+              "(-v shows every one)", file=sys.stderr)

@@ -17,6 +17,20 @@ Examples
 [('2018', '2018')]
 >>> find_times("On Monday", None)
 []
+
+A date that falls outside the calendar Python can represent (0001-01-01 to
+9999-12-31) stays undated: it is left out of the result, collected in
+``unresolved`` with the reason, and a :class:`~mapping.errors.MappingWarning`
+says which expression and why.
+
+>>> import warnings
+>>> unresolved = []
+>>> with warnings.catch_warnings():
+...     warnings.simplefilter("ignore")
+...     find_times("Troops will leave next year.", dt.date(9999, 12, 31), unresolved=unresolved)
+[]
+>>> unresolved[0].text, unresolved[0].reason
+('next year', 'counted from 9999-12-31 it falls outside the dates that can be represented (0001-01-01 to 9999-12-31)')
 """
 
 from __future__ import annotations
@@ -24,9 +38,14 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import warnings
 from dataclasses import dataclass
 
-__all__ = ["When", "find_times", "shift_days"]
+__all__ = ["When", "UnresolvedTime", "find_times", "shift_days", "parse_written_date", "OUT_OF_RANGE"]
+
+#: Why a time expression counted from the publication date has no date.
+OUT_OF_RANGE = (f"outside the dates that can be represented ({dt.date.min.isoformat()} to "
+                f"{dt.date.max.isoformat()})")
 
 _WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -54,6 +73,47 @@ _PATTERNS = [
 ]
 
 
+_DAY_NAMES = "|".join(sorted({*_WEEKDAYS, *(d.lower() for d in calendar.day_abbr), "tues", "thur", "thurs"},
+                              key=len, reverse=True))
+# A time after the date, as datelines write it: "T14:05:00Z", " 14:05 GMT", ", 2:05 p.m. EST", " at 10:00 (UTC+3)".
+_TIME_TAIL = (r"(?:(?:[T\s,|@]+|\s+at\s+)\d{1,2}(?:[:.]\d{2}){1,2}(?:\.\d+)?\s*(?:[ap]\.?m\.?)?"
+              r"\s*(?:Z|[+-]\d{2}:?\d{2}|[A-Za-z]{2,5}(?:[+-]\d{1,2}(?::?\d{2})?)?|\([^)]*\))?)?")
+_WRITTEN_DATE = re.compile(
+    rf"\s*(?:(?:{_DAY_NAMES})\.?,?\s+)?"
+    rf"(?:(?P<iso>\d{{4}}-\d{{2}}-\d{{2}})"
+    rf"|(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m1>{_MONTH_NAMES})\.?,?\s+(?P<y1>\d{{4}})"
+    rf"|(?P<m2>{_MONTH_NAMES})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{{4}}))"
+    rf"{_TIME_TAIL}\s*", re.IGNORECASE)
+
+
+def parse_written_date(value: str) -> dt.date | None:
+    """The calendar date of a dateline as news sites write it, or None.
+
+    ISO dates and datetimes (the date as written: a time zone does not move
+    it), and day-month-year or month-day-year with the month in words, with
+    an optional weekday before and time after. Numeric day/month orders
+    (``18/11/2025``, ``11/18/2025``) are ambiguous and not read.
+
+    >>> parse_written_date("2025-11-18T23:30:00-05:00"), parse_written_date("Tuesday, 18 November 2025 14:05 GMT")
+    (datetime.date(2025, 11, 18), datetime.date(2025, 11, 18))
+    >>> parse_written_date("Nov. 18, 2025, 2:05 p.m. EST"), parse_written_date("18/11/2025")
+    (datetime.date(2025, 11, 18), None)
+    >>> parse_written_date("30 February 2025") is None
+    True
+    """
+    m = _WRITTEN_DATE.fullmatch(value)
+    if not m:
+        return None
+    try:
+        if m.group("iso"):
+            return dt.date.fromisoformat(m.group("iso"))
+        if m.group("d1"):
+            return dt.date(int(m.group("y1")), _MONTHS[m.group("m1").lower()], int(m.group("d1")))
+        return dt.date(int(m.group("y2")), _MONTHS[m.group("m2").lower()], int(m.group("d2")))
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class When:
     """A resolved time expression; ``text == report[start:end]``."""
@@ -77,9 +137,32 @@ class When:
             return f"{self.first.year:04d}"
         return f"{self.first.isoformat()}/{self.last.isoformat()}"
 
-    def shifted(self, days: int) -> "When":
-        return When(self.text, self.start, self.end, self.first + dt.timedelta(days), self.last + dt.timedelta(days),
-                    self.precision, self.relation)
+    def shifted(self, days: int) -> "When | None":
+        """The same span ``days`` later (earlier when negative); None when that leaves the calendar."""
+        try:
+            return When(self.text, self.start, self.end, self.first + dt.timedelta(days),
+                        self.last + dt.timedelta(days), self.precision, self.relation)
+        except OverflowError:
+            _warn_undated(self.text, self.start, self.end,
+                          f"shifted by {days:+d} days from {self.first.isoformat()} it falls {OUT_OF_RANGE}")
+            return None
+
+
+@dataclass(frozen=True)
+class UnresolvedTime:
+    """A time expression found but not dated, and why; ``text == report[start:end]``."""
+
+    text: str
+    start: int
+    end: int
+    reason: str
+
+
+def _warn_undated(text: str, start: int, end: int, reason: str) -> None:
+    from .errors import MappingWarning
+
+    warnings.warn(f"{text!r} (characters {start}-{end}) cannot be dated: {reason}; it is left undated",
+                  MappingWarning, stacklevel=3)
 
 
 def _month_span(year: int, month: int) -> tuple[dt.date, dt.date]:
@@ -100,10 +183,14 @@ def shift_days(phrase: str) -> int | None:
     return -n if m.group(2).lower() == "after" else n
 
 
-def find_times(text: str, published: dt.date | None, start: int = 0, end: int | None = None) -> list[When]:
+def find_times(text: str, published: dt.date | None, start: int = 0, end: int | None = None, *,
+               unresolved: list | None = None) -> list[When]:
     """Time expressions in ``text[start:end]`` resolved against ``published``.
 
     Without a publication date, only absolute dates (with a year) resolve.
+    An expression that, counted from ``published``, falls outside the
+    representable calendar is not returned: it is appended to ``unresolved``
+    (when a list is given) as an :class:`UnresolvedTime`, and warned about.
     """
     end = len(text) if end is None else end
     found: list[When] = []
@@ -112,7 +199,16 @@ def find_times(text: str, published: dt.date | None, start: int = 0, end: int | 
         for m in pattern.finditer(text, start, end):
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
-            when = _resolve(kind, m, published)
+            try:
+                when = _resolve(kind, m, published)
+            except (OverflowError, ValueError):
+                # Only relative arithmetic gets here (absolute dates that do not exist return None).
+                reason = f"counted from {published.isoformat()} it falls {OUT_OF_RANGE}"
+                if unresolved is not None:
+                    unresolved.append(UnresolvedTime(m.group(), m.start(), m.end(), reason))
+                _warn_undated(m.group(), m.start(), m.end(), reason)
+                taken.append((m.start(), m.end()))  # a shorter pattern must not date part of it
+                continue
             if when:
                 found.append(when)
                 taken.append((m.start(), m.end()))

@@ -10,6 +10,7 @@ __all__ = [
     "ReportError",
     "GazetteerError",
     "UnknownFormatError",
+    "OutputError",
     "RenderError",
     "MappingWarning",
 ]
@@ -29,6 +30,10 @@ class GazetteerError(MappingError, ValueError):
 
 class UnknownFormatError(MappingError, ValueError):
     """An output format was asked for that no exporter handles."""
+
+
+class OutputError(MappingError, ValueError):
+    """An output cannot be written where asked: its suffix names another format, it is the input, a folder."""
 
 
 class RenderError(MappingError, RuntimeError):

@@ -41,14 +41,22 @@ import tempfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from .errors import MappingError, UnknownFormatError
+from .errors import MappingError, OutputError, UnknownFormatError
 
-__all__ = ["Exporter", "EXPORTERS", "SUFFIXES", "register", "formats", "exporter_for", "export", "source_note"]
+__all__ = ["Exporter", "EXPORTERS", "SUFFIXES", "OTHER_SUFFIXES", "register", "formats", "exporter_for", "export",
+           "check_suffix", "format_of_suffix", "suffixes_of", "source_note"]
 
 #: Exporters by format name.
 EXPORTERS: dict[str, "Exporter"] = {}
 #: Format name by lower-case file suffix.
 SUFFIXES: dict[str, str] = {}
+#: The outputs that are not exporters, by suffix: the HTML map (``situation-map map -o``,
+#: :meth:`~mapping.Situation.save_html`) and its picture (``--png``). With :data:`SUFFIXES`
+#: this is the one table of which suffix means which format.
+OTHER_SUFFIXES: dict[str, str] = {".html": "html", ".htm": "html", ".png": "png"}
+#: How messages name each format.
+_FORMAT_WORDS = {"html": "the HTML map", "png": "a PNG image", "geojson": "GeoJSON", "gpkg": "a GeoPackage",
+                 "kml": "KML", "csv": "CSV"}
 
 
 class Exporter:
@@ -97,6 +105,8 @@ def exporter_for(path=None, format: str | None = None) -> Exporter:
         key = SUFFIXES.get(f".{key}", key)
         if key not in EXPORTERS:
             raise UnknownFormatError(f"unknown output format {format!r}: expected one of {', '.join(formats())}")
+        if path is not None:
+            check_suffix(path, key)
         return EXPORTERS[key]
     suffix = Path(str(path)).suffix.lower() if path is not None and str(path) != "-" else ""
     if suffix not in SUFFIXES:
@@ -104,6 +114,74 @@ def exporter_for(path=None, format: str | None = None) -> Exporter:
             f"cannot tell the output format from {str(path)!r}: expected a file ending in "
             f"{_or(sorted(SUFFIXES))} (formats: {', '.join(formats())}), or name the format (--format, format=)")
     return EXPORTERS[SUFFIXES[suffix]]
+
+
+def format_of_suffix(path) -> str | None:
+    """The format a file name's suffix names (an exporter's, ``html`` or ``png``), or None.
+
+    >>> format_of_suffix("out.GPKG"), format_of_suffix("map.htm"), format_of_suffix("notes.txt")
+    ('gpkg', 'html', None)
+    """
+    suffix = Path(str(path)).suffix.lower()
+    return SUFFIXES.get(suffix) or OTHER_SUFFIXES.get(suffix)
+
+
+def suffixes_of(format: str) -> list[str]:
+    """The suffixes that name ``format``, the usual one first.
+
+    >>> suffixes_of("geojson"), suffixes_of("html")
+    (['.geojson', '.json'], ['.html', '.htm'])
+    """
+    if format in EXPORTERS:
+        return list(EXPORTERS[format].suffixes)
+    return [s for s, f in OTHER_SUFFIXES.items() if f == format]
+
+
+def check_suffix(path, format: str, *, option: str | None = None, fixes: dict | None = None) -> None:
+    """Refuse to write ``format`` to ``path`` when the file name says otherwise.
+
+    With ``option`` (a command-line option that always writes ``format``,
+    such as ``-o`` for the HTML map) the suffix must be one of the format's;
+    ``fixes`` maps other formats to the option that writes them, for the
+    message. Without it (the format was named, ``format=`` or ``--format``)
+    only a suffix of another known format is refused: ``out.txt`` may hold
+    CSV, ``out.gpkg`` may not hold KML. ``'-'`` (standard output) is always
+    accepted.
+
+    >>> check_suffix("m.html", "html", option="-o")
+    >>> check_suffix("m.geojson", "html", option="-o", fixes={"geojson": "--geojson"})
+    Traceback (most recent call last):
+    ...
+    mapping.errors.OutputError: -o writes the HTML map, but 'm.geojson' ends in .geojson (GeoJSON): expected a file ending in .html or .htm, e.g. m.html; to write GeoJSON, use --geojson m.geojson
+    >>> check_suffix("out.gpkg", "kml")
+    Traceback (most recent call last):
+    ...
+    mapping.errors.OutputError: format 'kml' contradicts 'out.gpkg', which ends in .gpkg (gpkg): name the file out.kml, or drop format= to write gpkg
+    """
+    if str(path) == "-":
+        return
+    expected = suffixes_of(format)
+    suffix = Path(str(path)).suffix.lower()
+    if suffix in expected:
+        return
+    known = format_of_suffix(path)
+    renamed = str(Path(str(path)).with_suffix(expected[0])) if Path(str(path)).name not in ("", ".", "..") else None
+    if option is None:
+        if known is None:
+            return
+        raise OutputError(f"format {format!r} contradicts {str(path)!r}, which ends in {suffix} ({known}): name the "
+                          f"file {renamed}, or drop format= to write {known}")
+    if option.startswith("--format"):
+        if known is None:
+            return
+        raise OutputError(f"{option} contradicts {str(path)!r}, which ends in {suffix} ({known}): name the file "
+                          f"{renamed}, or drop --format to write {known}")
+    ends = f"ends in {suffix}" + (f" ({_FORMAT_WORDS.get(known, known)})" if known else "") if suffix else "has no suffix"
+    message = (f"{option} writes {_FORMAT_WORDS.get(format, format)}, but {str(path)!r} {ends}: expected a file "
+               f"ending in {_or(expected)}" + (f", e.g. {renamed}" if renamed else ""))
+    if known and fixes and known in fixes:
+        message += f"; to write {_FORMAT_WORDS.get(known, known)}, use {fixes[known]} {path}"
+    raise OutputError(message)
 
 
 def _or(items) -> str:
@@ -124,20 +202,38 @@ def export(situation, path, format: str | None = None) -> Path:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return Path("-")
+    from .io import output_target, write_error
+
     path = Path(path)
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise MappingError(f"cannot write {str(path)!r}: folder {str(parent)!r} does not exist")
-    if path.is_dir():
-        raise MappingError(f"cannot write {str(path)!r}: it is a folder; expected a file name such as {str(path / ('situation' + exporter.suffixes[0]))!r}")
-    workdir = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent))
+    if path.is_dir() and not path.is_symlink():
+        raise OutputError(f"cannot write {str(path)!r}: it is a folder; expected a file name such as "
+                          f"{str(path / ('situation' + exporter.suffixes[0]))!r}")
+    target = output_target(path)  # a symlink is written through
+    parent = target.parent if str(target.parent) else Path(".")
     try:
-        tmp = workdir / path.name
-        exporter.write(situation, tmp)
+        workdir = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+    except OSError as err:
+        raise write_error(path, err) from err
+    try:
+        tmp = workdir / target.name
+        try:
+            exporter.write(situation, tmp)
+        except OSError as err:
+            raise write_error(path, err) from err
+        except Exception as err:
+            # GDAL (GeoPackage) reports a full disk or a file-size limit as its own error types.
+            if type(err).__module__.startswith("pyogrio"):
+                raise OutputError(f"cannot write {str(path)!r}: GDAL failed ({str(err).strip().splitlines()[0]}); "
+                                  "check the free disk space and the file-size limit (ulimit -f); "
+                                  "nothing was written") from err
+            raise
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
+        try:
+            os.chmod(tmp, 0o666 & ~umask)
+            os.replace(tmp, target)
+        except OSError as err:
+            raise write_error(path, err) from err
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return path
@@ -222,17 +318,43 @@ def _table_name(name: str, taken: set) -> str:
     return table
 
 
+#: GeoPackage table suffix for each geometry family; a family's single and Multi types share a table.
+_FAMILIES = {"Point": "points", "MultiPoint": "points", "LineString": "lines", "MultiLineString": "lines",
+             "Polygon": "polygons", "MultiPolygon": "polygons"}
+
+
+def _family_geometry(geometry):
+    """``(family, geometry)``: a GeometryCollection (what some derived areas come out as) keeps its
+    parts of the highest dimension, so that every table holds one geometry type."""
+    if geometry.geom_type != "GeometryCollection":
+        return _FAMILIES[geometry.geom_type], geometry
+    from shapely.geometry import MultiLineString, MultiPoint, MultiPolygon
+
+    parts = [p for g in geometry.geoms for p in (getattr(g, "geoms", None) or [g]) if not p.is_empty]
+    top = max((p.geom_type for p in parts), key=lambda t: ("Point", "LineString", "Polygon").index(t))
+    multi = {"Point": MultiPoint, "LineString": MultiLineString, "Polygon": MultiPolygon}[top]
+    return _FAMILIES[top], multi([p for p in parts if p.geom_type == top])
+
+
 @register
 class GeoPackageExporter(Exporter):
-    """OGC GeoPackage through pyogrio: one table per layer, plus ``unresolved`` and ``documents``.
+    """OGC GeoPackage through pyogrio: a table per layer and geometry family, plus ``unresolved`` and ``documents``.
 
-    List and object properties (``mentions``, ``actors``) are JSON text; the
-    layer's display name is kept in each row's ``layer`` column.
+    A layer mixes points (bases, checkpoints), lines and polygons (zones,
+    provinces), and QGIS, shapefiles and most GIS tools want one geometry
+    type per table, so each layer is split into ``<layer>_points``,
+    ``<layer>_lines`` and ``<layer>_polygons`` (those it has), and a table
+    that mixes single and Multi geometries of its family is promoted to the
+    Multi type. ``unresolved`` (mentions not located) and ``documents`` are
+    attribute tables, always written. List and object properties
+    (``mentions``, ``actors``) are JSON text; the layer's display name is kept
+    in each row's ``layer`` column.
     """
 
     name = "gpkg"
     suffixes = (".gpkg",)
-    description = "GeoPackage, one table per layer (EPSG:4326), unresolved mentions and documents as attribute tables"
+    description = ("GeoPackage, a table per layer and geometry type (EPSG:4326), unresolved mentions and documents as "
+                   "attribute tables")
 
     def write(self, situation, path: Path) -> None:
         import geopandas as gpd
@@ -241,31 +363,35 @@ class GeoPackageExporter(Exporter):
 
         data, features = _records(situation)
         taken = {"unresolved", "documents"}
-        by_layer: dict[str, list[dict]] = {}
+        tables: dict[tuple[str, str], list[tuple[dict, object]]] = {}
         for f in features:
-            by_layer.setdefault(f["properties"]["layer"], []).append(f)
-        for layer, rows in by_layer.items():
-            table = _table_name(layer, taken)
-            columns = ["id", *rows[0]["properties"]]
+            family, geometry = _family_geometry(_geometry(f["geometry"]))
+            tables.setdefault((f["properties"]["layer"], family), []).append((f, geometry))
+        for (layer, family), rows in tables.items():
+            table = _table_name(f"{layer}_{family}", taken)
+            columns = ["id", *rows[0][0]["properties"]]
+            geometries = [g for _, g in rows]
+            kinds = {g.geom_type for g in geometries}
+            if len(kinds) > 1:  # Polygon and MultiPolygon in one table: all MultiPolygon
+                from shapely.geometry import MultiLineString, MultiPoint, MultiPolygon
+
+                multi = {"points": MultiPoint, "lines": MultiLineString, "polygons": MultiPolygon}[family]
+                geometries = [g if g.geom_type.startswith("Multi") else multi([g]) for g in geometries]
             frame = gpd.GeoDataFrame(
-                [{"id": f["id"], **{k: _flat(v) for k, v in f["properties"].items()}} for f in rows],
-                columns=columns, geometry=[_geometry(f["geometry"]) for f in rows], crs="EPSG:4326")
-            pyogrio.write_dataframe(frame, path, layer=table, driver="GPKG", geometry_type=_geometry_type(rows),
-                                    layer_options={"DESCRIPTION": layer})
+                [{"id": f["id"], **{k: _flat(v) for k, v in f["properties"].items()}} for f, _ in rows],
+                columns=columns, geometry=geometries, crs="EPSG:4326")
+            pyogrio.write_dataframe(frame, path, layer=table, driver="GPKG", geometry_type=geometries[0].geom_type,
+                                    layer_options={"DESCRIPTION": f"{layer} ({family})"})
         documents = [{**r.metadata, "body_start": r.body_start, "length": len(r.text)} for r in situation.reports]
         pyogrio.write_dataframe(pd.DataFrame(documents, columns=["id", "title", "source", "url", "published",
                                                                  "body_start", "length"]),
                                 path, layer="documents", driver="GPKG")
-        unresolved = data.get("unresolved") or []
-        if unresolved:
-            columns = ["text", "start", "end", "sentence", "reason", "report_id"]
-            pyogrio.write_dataframe(pd.DataFrame([{c: u.get(c) for c in columns} for u in unresolved], columns=columns),
-                                    path, layer="unresolved", driver="GPKG")
-
-
-def _geometry_type(rows) -> str:
-    types = {f["geometry"]["type"] for f in rows if f["geometry"]}
-    return types.pop() if len(types) == 1 else "Unknown"
+        columns = ["text", "start", "end", "sentence", "reason", "report_id"]
+        unresolved = pd.DataFrame([{c: u.get(c) for c in columns} for u in data.get("unresolved") or []], columns=columns)
+        if unresolved.empty:  # typed columns, so that the empty table still says what it would hold
+            unresolved = unresolved.astype({"text": str, "start": "int64", "end": "int64", "sentence": str,
+                                            "reason": str, "report_id": str})
+        pyogrio.write_dataframe(unresolved, path, layer="unresolved", driver="GPKG")
 
 
 # -- KML ------------------------------------------------------------------------------

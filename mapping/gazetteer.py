@@ -463,6 +463,11 @@ def _place_from_feature(feature: dict, path: str, index: int, pack: str, validat
     _require(geonameid is None or (isinstance(geonameid, int) and not isinstance(geonameid, bool)), path, where,
              "geonameid", f"expected an integer or null, got {geonameid!r}")
     _check_optional_fields(props, path, where)
+    if validate and props.get("country"):
+        from .outlines import country_problem
+
+        problem = country_problem(geom, props["country"])  # swapped coordinates, a wrong country code
+        _require(problem is None, path, where, "geometry", problem)
     return _place(fid, props, geom, pack, feature.get("bbox"))
 
 

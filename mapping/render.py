@@ -334,8 +334,9 @@ def _segments(text: str, begin: int, spans, keys: dict, layer_index: dict) -> li
         active = [span for span in active if span[1] >= b]
         covering = [item for start, end, item in active]
         piece = {"text": text[a:b], "cls": None, "refs": "", "n": 0, "title": ""}
-        drawn = list(dict.fromkeys(f for f in covering if f is not None and id(f) in keys))
-        context = list(dict.fromkeys(f for f in covering if f is not None and id(f) not in keys))
+        # Deduplicated by identity: hashing a frozen Feature hashes all its mentions (quadratic on long reports).
+        drawn = list({id(f): f for f in covering if f is not None and id(f) in keys}.values())
+        context = list({id(f): f for f in covering if f is not None and id(f) not in keys}.values())
         if drawn:
             piece.update(cls=f"sm-m sm-l{layer_index[drawn[0].layer]}", refs=" ".join(keys[id(f)] for f in drawn),
                          n=len(drawn), title="; ".join(_describe(f) for f in drawn) +

@@ -236,7 +236,7 @@ def _decide(m: Mention, ranked, match: str, model, text, mentions, gazetteer, de
     method = _explain(m, place, ranked, match, context)
     qualifier = find_qualifier(text, m.sentence_start, m.start)
     geometry, precision = place.geometry, _base_precision(place)
-    if qualifier and "along" in qualifier.rules and _place_just_before(mentions, qualifier.start):
+    if qualifier and "along" in qualifier.rules and _place_just_before(sorted(x.end for x in mentions), qualifier.start):
         qualifier = None  # "a buffer zone along the Golan": relates two places, does not reshape the second
     if qualifier and derive:
         cores = _urban_cores(place, gazetteer, m) if "countryside" in qualifier.rules else ()
@@ -307,10 +307,20 @@ BORDER_STRIP_M = 10_000.0
 def _borders(extraction: Extraction, results, gazetteer: Gazetteer, context: Context, derive: bool) -> list[Resolution]:
     """"the border area", "on the border": a strip along the boundary of the two countries the
     sentence is about, when they are neighbours; otherwise nothing (a common noun, not a name)."""
+    import bisect
+
     text = extraction.report.text
-    taken = [(r.mention.start, r.mention.end) for r in results]
+    # Sorted spans with the running maximum of their ends: "does [start, end) overlap a mention?"
+    # by bisection, so that a long report with many border phrases stays linear.
+    taken = sorted((r.mention.start, r.mention.end) for r in results)
+    taken_starts = [a for a, _ in taken]
+    reach = []
+    for _, b in taken:
+        reach.append(max(b, reach[-1]) if reach else b)
     main = max(((c, v) for c, v in context.countries.items() if v > 0), key=lambda cv: cv[1], default=(None, 0))[0]
     countries = {p.country: p for p in gazetteer if p.kind == "country" and p.pack == "world" and p.country}
+    named_in = _CountriesNamed(results, extraction)
+    strips: dict[tuple[str, str], object] = {}
     found = []
     for si, (s_start, s_end) in enumerate(extraction.sentences):
         for m in _BORDER.finditer(text, s_start, s_end):
@@ -318,12 +328,13 @@ def _borders(extraction: Extraction, results, gazetteer: Gazetteer, context: Con
             compound = " " in m.group(1) or m.group(1).startswith("borderland")
             if not compound and not _BORDER_LOCATIVE.search(text, max(s_start, start - 14), start):
                 continue  # a bare "border" is a place only after "on", "across", "along"...
-            if any(a < end and start < b for a, b in taken):
+            k = bisect.bisect_left(taken_starts, end) - 1
+            if (k >= 0 and reach[k] > start) or (found and found[-1].mention.end > start):
                 continue
-            named = _countries_named(results, extraction, s_start, s_end)
+            named = named_in(s_start, s_end)
             if len(set(named)) < 2 and si > 0 and _PRONOUN_START.match(text, s_start):
                 # "It ... sent its troops across the border": the previous sentence says who.
-                named += _countries_named(results, extraction, *extraction.sentences[si - 1])
+                named += named_in(*extraction.sentences[si - 1])
             named = list(dict.fromkeys(c for c in [*named, main] if c in countries))
             # The first two countries named that are neighbours ("Russian patrols ... Israel ...
             # Syrian": Israel and Syria).
@@ -331,8 +342,10 @@ def _borders(extraction: Extraction, results, gazetteer: Gazetteer, context: Con
             geometry, a, b = None, None, None
             for x, y in pairs:
                 a, b = countries[x], countries[y]
-                ga, gb = _held(a, gazetteer), _held(b, gazetteer)
-                geometry = _border_strip(ga, gb) if derive else (a.geometry if ga.distance(gb) <= 0.01 else None)
+                if (x, y) not in strips:  # one strip per pair of countries, however often the report names it
+                    ga, gb = _held(a, gazetteer), _held(b, gazetteer)
+                    strips[x, y] = _border_strip(ga, gb) if derive else (a.geometry if ga.distance(gb) <= 0.01 else None)
+                geometry = strips[x, y]
                 if geometry is not None and not geometry.is_empty:
                     break
             if geometry is None or geometry.is_empty:
@@ -342,7 +355,6 @@ def _borders(extraction: Extraction, results, gazetteer: Gazetteer, context: Con
             qualifier = Qualifier("", start, start, ("border",))
             found.append(Resolution(mention, a, 0.6, f"border:{a.country}-{b.country}", ((b.id, 0.0),), qualifier,
                                     geometry, "near"))
-            taken.append((start, end))
     return found
 
 
@@ -358,6 +370,24 @@ def _countries_named(results, extraction: Extraction, start: int, end: int) -> l
     named += [(a.start, getattr(get_actor(a.actor), "country", None)) for a in extraction.actor_mentions
               if start <= a.start < end]
     return [country for _, country in sorted(named) if country]
+
+
+class _CountriesNamed:
+    """:func:`_countries_named` for many stretches of one report: sorted once, each look-up by bisection."""
+
+    def __init__(self, results, extraction: Extraction):
+        from .actors import actor as get_actor
+
+        named = [(r.mention.start, r.place.country) for r in results if r.resolved and r.place.kind == "country"]
+        named += [(a.start, getattr(get_actor(a.actor), "country", None)) for a in extraction.actor_mentions]
+        self._named = sorted((start, country) for start, country in named if country)
+        self._starts = [start for start, _ in self._named]
+
+    def __call__(self, start: int, end: int) -> list[str]:
+        import bisect
+
+        lo, hi = bisect.bisect_left(self._starts, start), bisect.bisect_left(self._starts, end)
+        return [country for _, country in self._named[lo:hi]]
 
 
 _HELD: "weakref.WeakKeyDictionary[Gazetteer, dict]" = weakref.WeakKeyDictionary()
@@ -402,8 +432,13 @@ def _border_strip(a, b):
     return transform(back.transform, strip) if not strip.is_empty else None
 
 
-def _place_just_before(mentions, offset: int) -> bool:
-    return any(0 <= offset - m.end <= 25 for m in mentions)
+def _place_just_before(mention_ends, offset: int) -> bool:
+    """Whether a mention ends at most 25 characters before ``offset`` (``mention_ends`` sorted: bisection,
+    not a scan of every mention, which made long reports quadratic)."""
+    import bisect
+
+    k = bisect.bisect_right(mention_ends, offset) - 1
+    return k >= 0 and offset - mention_ends[k] <= 25
 
 
 def _land_near(place: Place, gazetteer: Gazetteer):

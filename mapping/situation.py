@@ -261,7 +261,13 @@ class Situation:
         return gpd.GeoDataFrame(rows, geometry=[f.geometry for f in self.features], crs="EPSG:4326")
 
     def to_folium(self, m=None, **options):
-        """A folium Map of the situation (or its layers added to ``m``)."""
+        """A folium Map of the situation (or its layers added to ``m``).
+
+        A map built here inlines Leaflet and works offline. A map of yours passed
+        as ``m`` is used as it is: one made with ``folium.Map()`` loads Leaflet
+        from folium's CDN links when opened; to stay offline, start from
+        ``situation.to_folium()`` and add your own layers to that.
+        """
         from .render import render_folium
 
         return render_folium(self, m=m, **options)
@@ -412,7 +418,7 @@ def _feature(key, group, report: Report) -> Feature:
     kind = group["kind"]
     fid = "-".join(str(x) for x in (key[0], actor_id or "none", kind, key[3] or "")).strip("-")
     return Feature(
-        id=fid, name=name, kind=kind, place_kind=place.kind, geometry=r.geometry if r.geometry is not None else place.geometry,
+        id=fid, name=name, kind=kind, place_kind=_place_kind(r), geometry=r.geometry if r.geometry is not None else place.geometry,
         layer=layer, actor=actor_id, mentions=mentions, gazetteer_id=place.id, confidence=group["confidence"],
         method=r.method, source=place.source, precision_m=place.precision_m,
         approximate=place.approximate or r.qualifier is not None, geo_precision=r.geo_precision,

@@ -82,9 +82,14 @@ def sentence_spans(text: str, start: int = 0) -> list[tuple[int, int]]:
 
 
 #: A "sentence" longer than this (a run of text without a full stop, such as a
-#: list pasted on one line) is split at whitespace, so that the sentence each
-#: mention quotes, and the work done per sentence, stay bounded.
-MAX_SENTENCE_CHARS = 2000
+#: list pasted on one line) is split, after a comma, semicolon or colon when
+#: there is one in its second half, else at whitespace, so that the sentence
+#: each mention quotes, and the work done per sentence, stay bounded: every
+#: mention's quote is at most this long, whatever the input. 600 characters
+#: is longer than all but 2 of the 12,654 sentences of the LGL and GeoVirus
+#: corpora (99.9% are under 430).
+MAX_SENTENCE_CHARS = 600
+_CLAUSE_END = re.compile(r"[,;:](?=\s)")
 
 
 def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
@@ -94,7 +99,11 @@ def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]
         end -= 1
     while end - start > MAX_SENTENCE_CHARS:
         limit = start + MAX_SENTENCE_CHARS
-        cut = max(text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, limit), text.rfind("\n", start + MAX_SENTENCE_CHARS // 2, limit))
+        half = start + MAX_SENTENCE_CHARS // 2
+        clause = None
+        for clause in _CLAUSE_END.finditer(text, half, limit):
+            pass  # the last clause end in the second half
+        cut = clause.end() if clause else max(text.rfind(" ", half, limit), text.rfind("\n", half, limit))
         cut = cut if cut > start else limit
         _append_trimmed(text, start, cut, spans)
         start = cut

@@ -250,6 +250,14 @@ def _pack_feature(**props):
     ({"geometry": {"type": "Point", "coordinates": [33.0, 136.0]}}, r"\(geometry\): coordinates out of range"),
     ({"geometry": {"type": "Circle", "coordinates": [36, 33]}}, r"\(geometry\): expected a geometry of type"),
     ({"duplicate": True}, r"feature 1 \(id\): duplicate id 'my-1'"),
+    ({"country": "SY", "geometry": {"type": "Point", "coordinates": [33.0, 36.0]}},
+     r"\(geometry\): \(33\.0, 36\.0\) is \d+ km outside SY \(Syria\).*the coordinates look swapped: "
+     r"\[36\.0, 33\.0\] is in SY; GeoJSON puts the longitude first"),
+    ({"country": "SY", "geometry": {"type": "Point", "coordinates": [35.93, 31.95]}},
+     r"\(geometry\): \(35\.93, 31\.95\) is \d+ km outside SY \(Syria\), farther than the 25 km allowed.*"
+     r"check the coordinates \(longitude first\) or the country code"),
+    ({"country": "JO", "geometry": {"type": "Polygon", "coordinates": [[[30, 40], [31, 40], [31, 41], [30, 41], [30, 40]]]}},
+     r"\(geometry\): .* is \d+ km outside JO \(Jordan\)"),
 ])
 def test_malformed_packs_fail_with_one_clear_line(tmp_path, capsys, content, message):
     pack = tmp_path / "my-places.geojson"
@@ -272,6 +280,18 @@ def test_malformed_packs_fail_with_one_clear_line(tmp_path, capsys, content, mes
 
     assert re.search(message, err), err
     assert not out.exists()
+
+
+def test_pack_points_near_their_country_are_accepted(tmp_path):
+    """On land, or off the coast within 25 km (a port, an island, a simplified outline)."""
+    from mapping.gazetteer import load_pack
+
+    features = [dict(_pack_feature(country="SY"), id=f"my-{i}", geometry={"type": "Point", "coordinates": xy})
+                for i, xy in enumerate([[36.0, 33.0], [35.80, 34.90], [35.86, 33.12]])]
+    features.append(dict(_pack_feature(country="XQ"), id="my-unknown-code"))  # no outline to check against
+    pack = tmp_path / "p.geojson"
+    pack.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    assert len(load_pack(pack)) == 4
 
 
 def test_a_good_custom_pack_is_used(tmp_path):

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -126,23 +127,31 @@ def test_geojson_round_trips_through_pyogrio(tmp_path, situation):
 
 # -- GeoPackage ---------------------------------------------------------------------
 
-def test_gpkg_has_a_table_per_layer_and_round_trips(tmp_path, situation):
+_FAMILY = {"Point": "points", "MultiPoint": "points", "LineString": "lines", "MultiLineString": "lines",
+           "Polygon": "polygons", "MultiPolygon": "polygons"}
+
+
+def test_gpkg_has_a_table_per_layer_and_geometry_type_and_round_trips(tmp_path, situation):
     import pyogrio
 
     path = situation.export(tmp_path / "s.gpkg")
     tables = dict(pyogrio.list_layers(path).tolist())
-    layer_tables = {layer.name: layer.name.lower().replace(" ", "_") for layer in situation.layers}
-    assert set(tables) == {*layer_tables.values(), "documents", "unresolved"}
+    expected_tables = {f"{layer.name.lower().replace(' ', '_')}_{_FAMILY[f.geometry.geom_type]}": layer.name
+                       for layer in situation.layers for f in layer.features}
+    assert set(tables) == {*expected_tables, "documents", "unresolved"}
     assert tables["documents"] is None and tables["unresolved"] is None  # attribute tables
     expected = _expected(situation)
     seen = set()
-    for layer in situation.layers:
-        frame = pyogrio.read_dataframe(path, layer=layer_tables[layer.name])
-        assert frame.crs.to_epsg() == 4326
-        assert list(frame["id"]) == [f.id for f in layer.features]
+    for table, layer_name in expected_tables.items():
+        assert tables[table] in ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
+        info = pyogrio.read_info(path, layer=table)
+        frame = pyogrio.read_dataframe(path, layer=table)
+        assert frame.crs.to_epsg() == 4326 and set(frame.geometry.geom_type) == {info["geometry_type"]}
+        layer = situation.layer(layer_name)
+        assert list(frame["id"]) == [f.id for f in layer.features if table.endswith(_FAMILY[f.geometry.geom_type])]
         for row in frame.itertuples():
             geometry, props = expected[row.id]
-            assert _same_geometry(row.geometry, geometry)
+            assert row.geometry.equals(geometry)  # the same shape, possibly promoted to its Multi type
             assert row.layer == layer.name and row.kind == props["kind"] and row.actor == props["actor"]
             assert json.loads(row.mentions) == props["mentions"]  # list columns are JSON text
             assert json.loads(row.actors) == props["actors"]
@@ -154,6 +163,26 @@ def test_gpkg_has_a_table_per_layer_and_round_trips(tmp_path, situation):
     assert list(unresolved["text"]) == [m.text for m in situation.unresolved] and "Zzyzxabad" in set(unresolved["text"])
     documents = pyogrio.read_dataframe(path, layer="documents")
     assert documents.loc[0, "source"] == "Example <News> & Co" and documents.loc[0, "published"] == "2025-11-20"
+
+
+def test_every_gpkg_table_can_be_written_as_a_shapefile(tmp_path, seed_situation):
+    """QGIS and shapefile-style consumers need one geometry type per table: no 'Unknown'."""
+    import geopandas as gpd
+    import pyogrio
+
+    path = seed_situation.export(tmp_path / "seed.gpkg")
+    layers = pyogrio.list_layers(path).tolist()
+    assert "Unknown" not in {kind for _, kind in layers}
+    for table, kind in layers:
+        frame = gpd.read_file(path, layer=table, engine="pyogrio")
+        if kind is None:
+            assert table in ("documents", "unresolved")
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # shapefile field names are cut to 10 characters
+            frame.to_file(tmp_path / f"{table}.shp", engine="pyogrio")
+        back = gpd.read_file(tmp_path / f"{table}.shp", engine="pyogrio")
+        assert len(back) == len(frame) and back.crs.to_epsg() == 4326
 
 
 # -- KML ----------------------------------------------------------------------------
@@ -352,7 +381,7 @@ def test_a_situation_with_nothing_on_it_exports_everywhere(tmp_path):
     s = mapping.map_report("Nothing happened here.", source="Quiet News")
     assert not s.features and not s.unresolved
     assert json.loads(s.export(tmp_path / "e.geojson").read_text("utf-8"))["features"] == []
-    assert [name for name, _ in pyogrio.list_layers(s.export(tmp_path / "e.gpkg"))] == ["documents"]
+    assert sorted(name for name, _ in pyogrio.list_layers(s.export(tmp_path / "e.gpkg"))) == ["documents", "unresolved"]
     root = ET.parse(s.export(tmp_path / "e.kml")).getroot()
     assert root.find(f"{KML}Document/{KML}Folder") is None
     assert "Quiet News" in root.find(f"{KML}Document/{KML}description").text
