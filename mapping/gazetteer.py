@@ -45,9 +45,11 @@ KINDS = frozenset({
     "country", "continent", "region", "admin_area", "city", "town", "village",
     "airbase", "naval_base", "military_site", "zone", "line", "crossing",
     "mountain", "camp", "landmark",
+    "sea", "strait", "river", "lake", "canal", "mountain_range", "desert", "peninsula", "island", "valley", "forest", "plain",
 })
 #: Kinds whose natural geometry is an area.
-AREA_KINDS = frozenset({"country", "continent", "region", "admin_area", "zone"})
+AREA_KINDS = frozenset({"country", "continent", "region", "admin_area", "zone", "sea", "strait", "lake", "mountain_range",
+                        "desert", "peninsula", "island", "valley", "forest", "plain"})
 #: Kinds that are sites someone operates (bases, camps, crossings).
 SITE_KINDS = frozenset({"airbase", "naval_base", "military_site", "camp", "crossing"})
 SETTLEMENT_KINDS = frozenset({"city", "town", "village"})
