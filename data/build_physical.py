@@ -230,6 +230,7 @@ def finish(geom, rec: dict) -> tuple[object, float]:
         raise BuildError("geometry is empty after clipping: the outline misses Natural Earth's water/land")
     tol = tol_large if large_km2 and area_km2(geom) > large_km2 else tol_small
     tol = min(tol, 0.5 * rec["precision_m"] / DEG_M)  # simplification moves the outline by at most half the precision
+    tol = min(tol, max(geom.area, 0.0) ** 0.5 / 50)    # ... and by at most 2 % of the feature's size
     label = Point(rec["label"])
     geom = _drop_small(geom, MIN_HOLE[cls], MIN_PART[cls])
     while True:

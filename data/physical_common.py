@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
+import shapely.ops
 from pyproj import Geod
 from shapely.geometry import MultiPolygon, Point, Polygon
 
@@ -131,6 +132,25 @@ class NaturalEarth:
         parts = [self.clip(geom, "ocean")] + [only_polygons(geom.intersection(g)) for g in self.lakes_near(geom)]
         parts = [p for p in parts if not p.is_empty]
         return only_polygons(shapely.union_all(parts)) if parts else Polygon()
+
+    def contains_xy(self, layer: str, xs, ys):
+        """Boolean array: which points lie in the layer ("ocean", "land" or "water" = ocean or a lake)."""
+        xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+        if layer == "water":
+            inside = self.contains_xy("ocean", xs, ys)
+            pts = shapely.points(xs, ys)
+            hit, _ = self.lake_tree.query(pts, predicate="within")
+            inside[hit] = True
+            return inside
+        out = np.zeros(len(xs), dtype=bool)
+        ti = np.clip(((xs + 180) // TILE_DEG).astype(int), 0, 35)
+        tj = np.clip(((ys + 90) // TILE_DEG).astype(int), 0, 17)
+        for i, j in set(zip(ti.tolist(), tj.tolist())):
+            sel = (ti == i) & (tj == j)
+            tile = self._tile(layer, i, j)
+            if not tile.is_empty:
+                out[sel] = shapely.contains_xy(tile, xs[sel], ys[sel])
+        return out
 
     def on_water(self, lon: float, lat: float) -> bool:
         p = Point(lon, lat)

@@ -261,7 +261,7 @@ def test_country_check_catches_missing_false_and_crossed_countries(feats, countr
 
 
 def test_river_check_catches_a_loose_tributary_and_a_far_waypoint(feats, src, cities):
-    sample = only(feats, "river-yarmouk", "river-jordan", "river-dnipro")
+    sample = only(feats, "river-yarmouk", "river-jordan", "lake-dead-sea", "river-dnipro")
     assert checks.check_rivers(sample, src, None, cities) == []
 
     def shift_end(f):
