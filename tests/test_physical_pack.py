@@ -182,7 +182,7 @@ def test_features_the_issue_names_are_found_under_their_spellings(feats):
         "Kerch Strait": "strait-kerch", "Strait of Hormuz": "strait-hormuz", "Jebel Marra": "range-jebel-marra",
         "Sudd": "wetland-sudd", "Kakhovka reservoir": "lake-kakhovka", "Siverskyi Donets": "river-siverskyi-donets",
         "Sea of Galilee": "lake-galilee", "Dead Sea": "lake-dead-sea", "Taiwan Strait": "strait-taiwan",
-        "South China Sea": "sea-south-china", "Lampedusa": "island-lampedusa", "Khyber Pass": None,
+        "South China Sea": "sea-south-china", "Lampedusa": "island-lampedusa", "Khyber Pass": "pass-khyber",
     }
     for name, fid in expected.items():
         ids = [p.id for p in g.lookup(name)]
