@@ -55,7 +55,7 @@ KINDS = frozenset({
     "camp", "hospital", "facility", "landmark",
 })
 #: Kinds whose natural geometry is an area.
-AREA_KINDS = frozenset({"country", "continent", "region", "admin_area", "zone", "sea", "lake", "desert",
+AREA_KINDS = frozenset({"country", "continent", "region", "admin_area", "zone", "sea", "strait", "lake", "desert",
                         "mountain_range", "peninsula", "island", "valley", "forest", "plain"})
 #: Kinds whose natural geometry is a line.
 LINE_KINDS = frozenset({"river", "canal", "line"})
