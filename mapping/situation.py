@@ -227,6 +227,11 @@ class Situation:
                 return r
         return self.report
 
+    def unresolved_records(self) -> list[dict]:
+        """The unresolved mentions as the GeoJSON contract's ``unresolved`` member lists them."""
+        return [{**m.to_dict(), "reason": "no gazetteer record with this name", "report_id": rid}
+                for rid, m in self._unresolved_sources()]
+
     def _unresolved_sources(self):
         if self.unresolved_reports:
             return zip(self.unresolved_reports, self.unresolved)
@@ -267,10 +272,7 @@ class Situation:
             "type": "FeatureCollection",
             "document": document,
             "documents": [r.metadata for r in self.reports] if len(self.reports) > 1 else None,
-            "unresolved": [
-                {**m.to_dict(), "reason": "no gazetteer record with this name", "report_id": rid}
-                for rid, m in self._unresolved_sources()
-            ],
+            "unresolved": self.unresolved_records(),
             "features": [f.__geo_interface__ for f in self.features],
         }
 
@@ -319,12 +321,21 @@ def _geometry_json(geometry) -> dict:
     Rounding alone can fold a thin polygon onto itself; GEOS's snap-rounding
     (``set_precision``) puts coordinates on the grid and keeps the polygon valid.
     """
-    import shapely
     from shapely.geometry import mapping
+
+    return _round(mapping(_contract_shape(geometry)))
+
+
+def _contract_shape(geometry):
+    """The geometry as the GeoJSON contract writes it, before rounding: snapped polygons, CCW exterior rings."""
+    import shapely
     from shapely.geometry.polygon import orient
 
     if geometry.geom_type in ("Polygon", "MultiPolygon"):
-        snapped = shapely.set_precision(geometry, 1e-6)
+        try:
+            snapped = shapely.set_precision(geometry, 1e-6)
+        except shapely.errors.GEOSException:  # an invalid derived area: write it as it is rather than fail the report
+            snapped = geometry
         if not snapped.is_empty and snapped.geom_type in ("Polygon", "MultiPolygon"):
             geometry = snapped
     if geometry.geom_type == "Polygon":
@@ -333,7 +344,7 @@ def _geometry_json(geometry) -> dict:
         from shapely.geometry import MultiPolygon
 
         geometry = MultiPolygon([orient(p, 1.0) for p in geometry.geoms])
-    return _round(mapping(geometry))
+    return geometry
 
 
 def _round(obj, digits=6):
