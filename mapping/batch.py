@@ -11,9 +11,14 @@ mention and per report, each with its report id, into an output folder::
       progress.jsonl                 one line per finished part: what makes a resumed batch skip it
       errors.jsonl                   every bad record and failure, by report id and line
       features/part-000000000.parquet     GeoParquet 1.1 (WKB, EPSG:4326), one row per feature
-      features/part-000000000.geojsonl    the same rows as GeoJSON Lines (the GeoJSON contract's features)
-      unresolved/part-000000000.parquet   one row per mention not located (and .geojsonl, null geometry)
-      documents/part-000000000.parquet    one row per report mapped: metadata and counts (and .jsonl)
+      unresolved/part-000000000.parquet   one row per mention not located
+      documents/part-000000000.parquet    one row per report mapped: metadata and counts
+      geojsonl/features/part-000000000.geojsonl    the features as GeoJSON Lines (the GeoJSON contract's)
+      geojsonl/unresolved/part-000000000.geojsonl  unresolved mentions (null geometry)
+      geojsonl/documents/part-000000000.jsonl      the documents as JSON Lines
+
+Each Parquet folder is a dataset (``geopandas.read_parquet("OUT/features")``,
+DuckDB's ``'OUT/features/*.parquet'``).
 
 A part holds the rows of one chunk of consecutive reports and is named by the
 input position of its first report, so reading the parts in name order gives
@@ -83,9 +88,12 @@ _LAYOUT_VERSION = 1
 _MANIFEST = "manifest.json"
 _PROGRESS = "progress.jsonl"
 _ERRORS = "errors.jsonl"
-_SUFFIX = {("features", "parquet"): ".parquet", ("features", "geojsonl"): ".geojsonl",
-           ("unresolved", "parquet"): ".parquet", ("unresolved", "geojsonl"): ".geojsonl",
-           ("documents", "parquet"): ".parquet", ("documents", "geojsonl"): ".jsonl"}
+#: Where each table's parts go, by format: Parquet datasets at the top, line files under geojsonl/.
+_PLACES = {("features", "parquet"): ("features", ".parquet"), ("unresolved", "parquet"): ("unresolved", ".parquet"),
+           ("documents", "parquet"): ("documents", ".parquet"),
+           ("features", "geojsonl"): ("geojsonl/features", ".geojsonl"),
+           ("unresolved", "geojsonl"): ("geojsonl/unresolved", ".geojsonl"),
+           ("documents", "geojsonl"): ("geojsonl/documents", ".jsonl")}
 _ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\Z")
 
 
@@ -673,7 +681,7 @@ class _Output:
         self.manifest.update({
             "format": "situation-map batch", "layout": _LAYOUT_VERSION, "tool": _version(), "input": source,
             "options": options.fingerprint(), "runs": self.run, "status": "running",
-            "started": _now(), "tables": {t: [_SUFFIX[t, f] for f in options.formats] for t in TABLES},
+            "started": _now(), "tables": {t: ["/*".join(_PLACES[t, f]) for f in options.formats] for t in TABLES},
             "crs": "EPSG:4326 (lon, lat)"})
         self._clean_orphans()
 
@@ -711,8 +719,7 @@ class _Output:
 
     def _clean_orphans(self) -> None:
         """Part files that no progress line vouches for (written when the batch was interrupted)."""
-        for table in TABLES:
-            folder = self.out / table
+        for folder in {self.out / where for where, _ in _PLACES.values()}:
             if not folder.is_dir():
                 continue
             for p in folder.iterdir():
@@ -725,6 +732,7 @@ class _Output:
 
         for table in TABLES:
             shutil.rmtree(self.out / table, ignore_errors=True)
+        shutil.rmtree(self.out / "geojsonl", ignore_errors=True)
         for name in (_PROGRESS, _ERRORS, _MANIFEST):
             (self.out / name).unlink(missing_ok=True)
 
@@ -743,10 +751,10 @@ class _Output:
 
         name = self.part_name(result.first)
         for table, formats in result.tables.items():
-            folder = self.out / table
-            folder.mkdir(exist_ok=True)
             for fmt, data in formats.items():
-                write_atomic(folder / f"{name}{_SUFFIX[table, fmt]}", data)
+                where, suffix = _PLACES[table, fmt]
+                (self.out / where).mkdir(parents=True, exist_ok=True)
+                write_atomic(self.out / where / f"{name}{suffix}", data)
         entry = {"part": name, "first": result.first, "run": self.run, "keys": result.keys, "counts": result.counts,
                  "errors": result.errors}
         with open(self.out / _PROGRESS, "a", encoding="utf-8") as fh:
@@ -1058,16 +1066,14 @@ def read_table(out, table: str = "features"):
     """
     if table not in TABLES:
         raise MappingError(f"unknown batch table {table!r}: expected one of {', '.join(TABLES)}")
-    folder = Path(out) / table
-    parquet = sorted(folder.glob("part-*.parquet")) if folder.is_dir() else []
+    parquet = sorted((Path(out) / table).glob("part-*.parquet"))
     import pandas as pd
 
     if parquet:
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        import pyarrow as pa
-
-        arrow = pa.concat_tables([pq.read_table(p) for p in parquet]) if len(parquet) > 1 else pq.read_table(parquet[0])
+        arrow = pa.concat_tables([pq.read_table(p) for p in parquet])
         if table == "features":
             import geopandas as gpd
 
@@ -1075,13 +1081,18 @@ def read_table(out, table: str = "features"):
             return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries.from_wkb(arrow.column("geometry").to_pylist()),
                                     crs="EPSG:4326")
         return arrow.to_pandas()
-    lines = sorted(folder.glob("part-*.geojsonl" if table != "documents" else "part-*.jsonl")) if folder.is_dir() else []
-    if not lines and not folder.is_dir():
-        raise MappingError(f"{str(folder)!r} does not exist: expected a batch output folder with a {table} table")
-    records = [json.loads(line) for p in lines for line in p.read_text(encoding="utf-8").splitlines() if line]
+    where, suffix = _PLACES[table, "geojsonl"]
+    folder = Path(out) / where
+    if not folder.is_dir() and not (Path(out) / table).is_dir():
+        raise MappingError(f"{str(out)!r} has no {table} table: expected a batch output folder")
+    records = [json.loads(line) for p in sorted(folder.glob(f"part-*{suffix}"))
+               for line in p.read_text(encoding="utf-8").splitlines() if line]
     if table == "features":
         import geopandas as gpd
 
-        return gpd.GeoDataFrame.from_features(records, crs="EPSG:4326") if records else gpd.GeoDataFrame(
-            geometry=[], crs="EPSG:4326")
+        if not records:
+            return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+        frame = gpd.GeoDataFrame.from_features(records, crs="EPSG:4326")
+        frame.insert(0, "feature_id", [r["id"] for r in records])
+        return frame
     return pd.DataFrame([r["properties"] if table == "unresolved" else r for r in records])
