@@ -341,7 +341,19 @@ def _gazetteer(options: BatchOptions):
 def init_worker(options: BatchOptions) -> None:
     """Load what every report needs once, when a worker starts: the gazetteer and the writers' modules."""
     _gazetteer(options)
-    _encode({t: [] for t in TABLES}, options.formats)  # imports pyarrow (and what it pulls in) before the first chunk
+    _warm_writers(options.formats)
+
+
+def _warm_writers(formats) -> None:
+    """Encode one made-up row of each table, so the writers' imports (pyarrow pulls in pandas) happen now."""
+    import shapely
+
+    point = shapely.to_wkb(shapely.points(0.0, 0.0))
+    _encode({"features": [("warm-up", '{"type":"Point","coordinates":[0.0,0.0]}', point, "Point",
+                           {"report_id": "warm-up", "when_start": "2025-01-01", "when_end": "2025-01-01",
+                            "mentions": [{"text": "x", "start": 0, "end": 1, "sentence": "x"}], "actors": []})],
+             "unresolved": [{"report_id": "warm-up", "text": "x", "start": 0, "end": 1}],
+             "documents": [{"report_id": "warm-up", "published": "2025-01-01"}]}, formats)
 
 
 def process_chunk(chunk: Chunk, options: BatchOptions) -> ChunkResult:
