@@ -295,11 +295,16 @@ def _jsonl_records(stream, options: BatchOptions, close: bool = False) -> Iterat
             else:
                 key = f"{rid}#line-{number}" if rid in seen else rid
                 seen.setdefault(rid, number)
-            yield Record(index, rid, key, line=number, fields=fields if error is None else None, error=error)
+            # Only the fields a report is read from travel to the workers (a corpus line may carry much more).
+            kept = {k: fields[k] for k in _RECORD_FIELDS if k in fields} if error is None else None
+            yield Record(index, rid, key, line=number, fields=kept, error=error)
             index += 1
     finally:
         if close:
             stream.close()
+
+
+_RECORD_FIELDS = ("text", "title", "source", "url", "published")
 
 
 def _parse_line(raw: bytes, options: BatchOptions) -> tuple[dict | None, str | None]:
@@ -1006,6 +1011,7 @@ def run_batch(source, out, *, options: BatchOptions | None = None, engine: str =
         results = _run_pool(chunks, options, workers)
     timings: dict[str, float] = {}
     kept: list[tuple[int, object]] = []
+    previous_term = _interrupt_on_sigterm()
     with Progress(total or 1, "batch", enabled=progress) as bar:
         try:
             for chunk_result in results:
@@ -1029,6 +1035,7 @@ def run_batch(source, out, *, options: BatchOptions | None = None, engine: str =
             close = getattr(results, "close", None)
             if close:
                 close()
+            _restore_sigterm(previous_term)
     result.reports = counter["seen"]
     result.skipped = counter["skipped"]
     if counter["skipped"] and not result.interrupted:
@@ -1048,6 +1055,26 @@ def run_batch(source, out, *, options: BatchOptions | None = None, engine: str =
     return result
 
 
+def _interrupt_on_sigterm():
+    """A batch job killed by its scheduler (SIGTERM) stops as on Ctrl-C: workers ended, what was written kept."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, interrupt)
+
+
+def _restore_sigterm(previous) -> None:
+    import signal
+
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _error_line(error: dict) -> str:
     where = f"line {error['line']}" if error.get("line") else error.get("path") or f"record {error['index'] + 1}"
     what = {"bad-record": "bad record", "failure": "failed", "warning": "warning"}[error["error"]]
@@ -1060,6 +1087,9 @@ def _write_map(kept: list, map_path: Path, limit: int, result: BatchResult, log)
 
     kept.sort(key=lambda item: item[0])
     situations = [s for _, s in kept]
+    if limit == 0:
+        log(f"--map-limit 0: {map_path} not written", "notice")
+        return
     if not situations:
         log(f"no report could be mapped: {map_path} not written", "notice")
         return
