@@ -160,6 +160,8 @@ def profile(source: Path, seconds_out: Path | None = None, top: int = 25) -> dic
                         sys.executable, "-c", code], env=env, check=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
         text = raw.read_text(encoding="utf-8")
+        if "process_chunk" not in text:
+            raise RuntimeError("the profiled run mapped nothing (py-spy recorded no process_chunk frame)")
         if seconds_out:
             seconds_out.write_text(text, encoding="utf-8")
     return hot_spots(text, top)
@@ -208,7 +210,7 @@ def bench_batch(args, results, sizes=None) -> None:
         for name in ("lgl", "geovirus"):
             if corpora and (corpora / f"{name}.jsonl").is_file():
                 inputs[name] = corpora / f"{name}.jsonl"
-        inputs["synthetic news"] = write_news(tmp / "news-1000.jsonl", 1000)
+        inputs["synthetic news"] = write_news(tmp / "per-core-news.jsonl", 1000)
         rows, figures = [], {}
         previous = run._pin_one_core()
         try:
