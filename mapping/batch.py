@@ -1011,6 +1011,7 @@ def run_batch(source, out, *, options: BatchOptions | None = None, engine: str =
         results = _run_pool(chunks, options, workers)
     timings: dict[str, float] = {}
     kept: list[tuple[int, object]] = []
+    processed = 0
     previous_term = _interrupt_on_sigterm()
     with Progress(total or 1, "batch", enabled=progress) as bar:
         try:
@@ -1027,7 +1028,10 @@ def run_batch(source, out, *, options: BatchOptions | None = None, engine: str =
                 kept.extend(chunk_result.situations)
                 if total is None:
                     bar.total = max(counter["seen"], 1)
-                bar.done = min(bar.done + len(chunk_result.keys) - 1, bar.total)
+                if chunk_result.write:
+                    processed += len(chunk_result.keys)
+                # Reports already written count as done: a resumed batch's bar starts where it stopped.
+                bar.done = min(processed + counter["skipped"], bar.total) - 1
                 bar.advance(f"{result.written:,} mapped, {result.errors:,} errors")
         except KeyboardInterrupt:
             result.interrupted = True
