@@ -5,7 +5,8 @@ Run from the checkout (the package is imported from it, not from site-packages):
 
     python benchmarks/run.py                      # every section, prints Markdown tables
     python benchmarks/run.py --quick              # fewer repeats, 100 documents per corpus
-    python benchmarks/run.py --only cold,scale    # some sections: cold geoparse gazetteer scale growth
+    python benchmarks/run.py --only cold,scale    # some sections: cold geoparse gazetteer scale growth batch
+    python benchmarks/run.py --only batch --batch-sizes 1000,10000,100000   # batch at 10^5 too (about 25 min more)
     python benchmarks/run.py --json results.json  # also write the raw figures
 
 These are measurements, not tests: nothing here fails on a slow figure; the
@@ -45,7 +46,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
 EXAMPLE = ROOT / "data" / "examples" / "southern-syria-briefing.txt"
-SECTIONS = ("cold", "geoparse", "gazetteer", "scale", "growth")
+SECTIONS = ("cold", "geoparse", "gazetteer", "scale", "growth", "batch")
 CORPORA = ("lgl", "geovirus")
 #: Cost per KB at the largest input may be this many times the cost at 1x and still count as linear.
 LINEAR_SLACK = 1.25
@@ -611,6 +612,9 @@ def main(argv=None) -> int:
     parser.add_argument("--no-browser", action="store_true", help="skip the headless Chromium renders")
     parser.add_argument("--chromium", help="Chromium executable (default /usr/bin/chromium)")
     parser.add_argument("--json", metavar="FILE", help="also write the raw figures as JSON")
+    parser.add_argument("--batch-sizes", metavar="N,N", help="synthetic news sizes of the batch section "
+                        "(default 1000,10000; quick 1000; add 100000 to measure 10^5)")
+    parser.add_argument("--profile", action="store_true", help="batch section: also profile with py-spy")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--lookups", type=int, default=200_000, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -628,8 +632,12 @@ def main(argv=None) -> int:
 
     _print(_header())
     results: dict = {"started": dt.datetime.now().isoformat(timespec="seconds"), "quick": args.quick}
+    import batch as batch_bench
+
+    args.batch_sizes = (tuple(int(x.replace("_", "")) for x in args.batch_sizes.split(",")) if args.batch_sizes
+                        else (1_000,) if args.quick else (1_000, 10_000))
     functions = {"cold": bench_cold, "geoparse": bench_geoparse, "gazetteer": bench_gazetteer,
-                 "scale": bench_scale, "growth": bench_growth}
+                 "scale": bench_scale, "growth": bench_growth, "batch": batch_bench.bench_batch}
     for section in SECTIONS:
         if section in chosen:
             functions[section](args, results)

@@ -37,6 +37,7 @@ EXAMPLES = """examples:
   situation-map map a.txt b.txt -o both.html # several reports merged into one map
   situation-map export report.txt -o situation.gpkg   # or .kml, .csv, .geojson
   situation-map export report.txt -o - --format kml   # to standard output
+  situation-map batch feed.jsonl -o out/ --map all.html   # many reports: GeoParquet, GeoJSON Lines, one map
 """
 
 
@@ -120,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     common(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     _add_export(sub, common)
+    _add_batch(sub, common)
 
     g = sub.add_parser("gazetteer", help="search the gazetteer, import GeoNames dumps, rebuild the index")
     gsub = g.add_subparsers(dest="gazetteer_command", required=True, metavar="ACTION")
@@ -432,6 +434,100 @@ def _export(args) -> int:
         print(f"{len(situation.features)} features in {len(situation.layers)} layers; {len(situation.unresolved)} "
               f"unresolved; wrote {args.output} ({exporter.name}) in {time.perf_counter() - started:.2f} s",
               file=sys.stderr)
+    return 0
+
+
+# -- batch ----------------------------------------------------------------------------
+
+def _add_batch(sub, common) -> None:
+    # Not ``common``: a batch reads one INPUT (a folder or JSON Lines), and titles come from each report.
+    del common
+    from .batch import DEFAULT_MAP_LIMIT, ENGINES, FORMATS
+
+    b = sub.add_parser(
+        "batch", help="map many reports (a folder, or JSON Lines) into GeoParquet and GeoJSON Lines",
+        description="Map every report of INPUT and write one row per feature, unresolved mention and report "
+                    "(each with its report id) into the folder OUT. Running the same command again resumes: "
+                    "reports already written are skipped.",
+        epilog="input:\n  a folder: every .txt, .html, .htm, .xhtml file in it and its subfolders (id: the path)\n"
+               "  a JSON Lines file, or '-' for stdin: {\"id\", \"text\", \"published\", \"source\", \"url\", \"title\"} a line\n\n"
+               "output (OUT/):\n  features/, unresolved/, documents/   part-NNNNNNNNN.parquet (GeoParquet) and .geojsonl/.jsonl\n"
+               "  errors.jsonl   bad records and failures, by id and line\n"
+               "  manifest.json, progress.jsonl   what was run; what a resumed batch skips\n\n"
+               "examples:\n  situation-map batch reports/ -o out/\n"
+               "  situation-map batch feed.jsonl -o out/ --map all.html\n"
+               "  situation-map batch feed.jsonl -o out/ --engine dask --scheduler tcp://10.0.0.5:8786\n"
+               "  zcat feed.jsonl.gz | situation-map batch - -o out/",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    b.add_argument("input", metavar="INPUT", help="folder of report files, JSON Lines file, or '-' for JSON Lines on stdin")
+    b.add_argument("-o", "--output", required=True, metavar="OUT", help="output folder (created if missing)")
+    b.add_argument("--map", metavar="MAP.html", help="also write one merged map of the reports "
+                   f"(the first --map-limit of them)")
+    b.add_argument("--map-limit", type=_count, default=DEFAULT_MAP_LIMIT, metavar="N",
+                   help=f"reports in the merged map (default {DEFAULT_MAP_LIMIT:,}; a map of many more would not open)")
+    b.add_argument("--engine", choices=ENGINES, default="local",
+                   help="local: a pool of worker processes (default); dask: a Dask cluster")
+    b.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (tcp://host:8786); "
+                   "default with --engine dask: a local cluster")
+    b.add_argument("--workers", type=_count, metavar="N", help="worker processes (default: one per CPU; 1 runs here)")
+    b.add_argument("--chunk-size", type=_count, metavar="N", help="reports per task and part file (default 200, "
+                   "less for a small input)")
+    b.add_argument("--format", default=",".join(FORMATS), metavar="LIST",
+                   help=f"comma-separated: {', '.join(FORMATS)} (default both)")
+    b.add_argument("--overwrite", action="store_true", help="start again, removing an earlier batch in OUT")
+    b.add_argument("--source", help="publisher, for reports that do not name one")
+    b.add_argument("--url", help="link, for reports that do not give one")
+    b.add_argument("--published", metavar="YYYY-MM-DD", help="publication date, for reports without one")
+    b.add_argument("--gazetteer", action="append", default=[], metavar="PACK.geojson",
+                   help="an extra gazetteer pack (repeatable; on a cluster, a path every worker can read)")
+    b.add_argument("--errors", choices=("strict", "replace"), default="strict",
+                   help="invalid UTF-8: a bad record (strict, the default) or replaced with U+FFFD and a warning")
+    b.add_argument("--markup", choices=("auto", "text", "html"), default="auto",
+                   help="read reports as plain text or HTML (auto: HTML for .html/.htm files and HTML-looking text)")
+    b.add_argument("--max-chars", type=_count, default=None, metavar="N",
+                   help="a report longer than N characters is a bad record (default 10,000,000; 0: no limit)")
+    b.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    b.add_argument("-v", "--verbose", action="count", default=0, help="also print each warning")
+    b.set_defaults(handler=_batch)
+
+
+def _batch(args) -> int:
+    from .batch import BatchOptions, require_extra, run_batch
+    from .report import MAX_REPORT_CHARS, parse_date
+
+    require_extra(args.engine)  # before any work: one line naming the extra
+    if args.published:
+        parse_date(args.published)
+    if args.chunk_size == 0 or args.workers == 0:
+        raise MappingError("--workers and --chunk-size must be at least 1")
+    options = BatchOptions(
+        packs=tuple(args.gazetteer), errors=args.errors, markup=args.markup,
+        max_chars=MAX_REPORT_CHARS if args.max_chars is None else (args.max_chars or None),
+        source=args.source, url=args.url, published=args.published,
+        formats=tuple(f.strip() for f in args.format.split(",") if f.strip()))
+    counts = {"warning": 0}
+
+    def log(line: str, kind: str) -> None:
+        counts["warning"] += kind == "warning"
+        if kind == "error" or (kind == "warning" and args.verbose and not args.quiet) or (kind == "notice" and not args.quiet):
+            print(f"situation-map: batch: {line}", file=sys.stderr)
+
+    try:
+        result = run_batch(args.input, args.output, options=options, engine=args.engine, workers=args.workers,
+                           scheduler=args.scheduler, chunk_size=args.chunk_size, map_path=args.map,
+                           map_limit=args.map_limit, overwrite=args.overwrite,
+                           progress=False if args.quiet else None, log=log)
+    except KeyboardInterrupt:
+        print(f"situation-map: batch: interrupted; what was written is kept in {args.output}: run the same command "
+              "again to resume", file=sys.stderr)
+        return 130
+    if not args.quiet:
+        print(f"situation-map: batch: {result.summary()}", file=sys.stderr)
+        if counts["warning"] and not args.verbose:
+            print(f"situation-map: batch: {counts['warning']:,} warnings (in {args.output}/errors.jsonl; -v prints them)",
+                  file=sys.stderr)
+        if result.map_path:
+            print(f"situation-map: batch: wrote {result.map_path} ({result.map_reports:,} reports merged)", file=sys.stderr)
     return 0
 
 

@@ -806,13 +806,13 @@ def extract_from(report: Report, found: list[Candidate], actor_mentions, spans, 
     scores = {id(c): score_features(c.features, model) for c in found}
     # A name the report uses as a place once (with decisive words around it) is a place wherever else
     # it stands without evidence to the contrary: "Rathedaung" four times is one village four times.
-    placed = {c.key for c in found if _decisive(c) and scores[id(c)] >= DECISIVE_FLOOR}
+    placed = {c.key for c in found if _decisive(c, gazetteer) and scores[id(c)] >= DECISIVE_FLOOR}
     for cand in found:
-        if demonym_spans.overlapping(cand.start, cand.end):
+        if demonym_spans.overlapping(cand.start, cand.end) and not _names_beyond_demonym(cand, demonym_spans):
             continue
         score = scores[id(cand)]
         needed = threshold_unknown if not cand.ids else threshold
-        if _decisive(cand) and not _blocking(cand):
+        if _decisive(cand, gazetteer) and not _blocking(cand):
             needed = min(needed, DECISIVE_FLOOR)
         elif cand.key in placed and not _blocking(cand):
             needed = 0.0
@@ -867,6 +867,13 @@ _BLOCKING = {"person:title-before", "person:first-name-before", "person:surname-
 ASSOCIATIVE_FLOOR = 0.1
 
 
+def _names_beyond_demonym(cand: Candidate, demonym_spans) -> bool:
+    """A gazetteer name that begins with a demonym and goes on ("Syrian Golan", "Syrian side of Mount
+    Hermon") is that place, not the demonym."""
+    return bool(cand.ids) and cand.match == "name" and " " in cand.key and \
+        not demonym_spans.overlapping(cand.end - 1, cand.end)
+
+
 def _well_known(cand: Candidate, gazetteer: Gazetteer) -> bool:
     """A country, first-level region, curated place or town of 10,000 or more among the candidates."""
     for place_id in cand.ids[:10]:
@@ -885,20 +892,31 @@ def _blocking(cand: Candidate) -> bool:
     return not cand.ids and all(w in _english_words() for w in cand.key.split())
 
 
-def _decisive(cand: Candidate) -> bool:
+def _decisive(cand: Candidate, gazetteer: Gazetteer | None = None) -> bool:
     """The words around the name say it is a place: a place-type cue ("the village of X", "X province"),
     a locative preposition, a list beside known places, a dateline (the issue's "never silent" cases).
 
     A name that is also an English word ("in Congress", "in English") needs a cue or a dateline: a
-    preposition before it is no evidence."""
+    preposition before it is no evidence, unless the name is a major place's ("moved to Mobile")."""
     if _blocking(cand):
         return False
     if cand.cue in _DECISIVE_CUES:
         return True
     features = set(cand.features)
     if all(w in _english_words() for w in cand.key.split()):
-        return bool({"dateline", "dateline-caps"} & features)
+        if {"dateline", "dateline-caps"} & features:
+            return True
+        return "locative-before" in features and gazetteer is not None and _major(cand, gazetteer)
     return bool(_PLACE_CONTEXT & features)
+
+
+def _major(cand: Candidate, gazetteer: Gazetteer) -> bool:
+    """A country, first-level region or city of 100,000 or more among the candidates."""
+    for place_id in cand.ids[:10]:
+        kind, level, population, _, _ = gazetteer.brief(place_id)
+        if kind in ("country", "continent") or (kind == "admin_area" and level == 1) or population >= 100_000:
+            return True
+    return False
 
 
 @cache

@@ -463,10 +463,12 @@ def _place_from_feature(feature: dict, path: str, index: int, pack: str, validat
     _require(geonameid is None or (isinstance(geonameid, int) and not isinstance(geonameid, bool)), path, where,
              "geonameid", f"expected an integer or null, got {geonameid!r}")
     _check_optional_fields(props, path, where)
-    if validate and props.get("country"):
+    if validate and props.get("country") and kind not in PHYSICAL_KINDS:
+        # A settlement, site or unit lies in its country (swapped coordinates, a wrong code do not); seas,
+        # islands and ranges straddle borders and coasts, and their packs check them their own way.
         from .outlines import country_problem
 
-        problem = country_problem(geom, props["country"])  # swapped coordinates, a wrong country code
+        problem = country_problem(geom, props["country"])
         _require(problem is None, path, where, "geometry", problem)
     return _place(fid, props, geom, pack, feature.get("bbox"))
 

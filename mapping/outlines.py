@@ -27,6 +27,7 @@ __all__ = ["TOLERANCE_M", "outside_country", "country_name", "country_problem"]
 
 #: How far outside its country's outline a record may lie.
 TOLERANCE_M = 25_000.0
+
 _LOCK = threading.Lock()
 
 
@@ -60,9 +61,9 @@ def country_name(code: str) -> str | None:
     return entry[0] if entry else None
 
 
-def outside_country(point: tuple[float, float], code: str) -> float | None:
+def outside_country(point: tuple[float, float], code: str, tolerance_m: float = TOLERANCE_M) -> float | None:
     """Metres between ``point`` (lon, lat) and country ``code``'s outline when farther than
-    :data:`TOLERANCE_M`; None when it is close enough, or when there is no outline to check.
+    ``tolerance_m``; None when it is close enough, or when there is no outline to check.
     """
     from shapely.geometry import Point, box
 
@@ -74,7 +75,7 @@ def outside_country(point: tuple[float, float], code: str) -> float | None:
     if outline.covers(Point(lon, lat)):
         return None
     # The outline near the point (a window a little wider than the tolerance), in metres around the point.
-    half_lat = 1.5 * TOLERANCE_M / 111_000.0
+    half_lat = 1.5 * tolerance_m / 111_000.0
     half_lon = min(180.0, half_lat / max(math.cos(math.radians(lat)), 0.01))
     near = outline.intersection(box(lon - half_lon, max(-90.0, lat - half_lat), lon + half_lon, min(90.0, lat + half_lat)))
     if near.is_empty:
@@ -83,7 +84,7 @@ def outside_country(point: tuple[float, float], code: str) -> float | None:
 
     forward, _ = _local_crs(round(lon, 6), round(lat, 6))
     metres = transform(forward.transform, near).distance(Point(0.0, 0.0))
-    return metres if metres > TOLERANCE_M else None
+    return metres if metres > tolerance_m else None
 
 
 def _far_distance(outline, lon: float, lat: float) -> float:
@@ -96,7 +97,7 @@ def _far_distance(outline, lon: float, lat: float) -> float:
     return Geod(ellps="WGS84").inv(lon, lat, nearest.x, nearest.y)[2]
 
 
-def country_problem(geometry, code: str) -> str | None:
+def country_problem(geometry, code: str, tolerance_m: float = TOLERANCE_M) -> str | None:
     """Why ``geometry`` (shapely, lon/lat) cannot be a place in country ``code``, or None.
 
     A point (each point of a MultiPoint) must lie within :data:`TOLERANCE_M`
@@ -122,15 +123,15 @@ def country_problem(geometry, code: str) -> str | None:
         points = [(nearest.x, nearest.y)]
         label = "the geometry (its nearest point ({}, {}))"
     for i, (x, y) in enumerate(points):
-        metres = outside_country((x, y), code)
+        metres = outside_country((x, y), code, tolerance_m)
         if metres is None:
             continue
         where = label.format(_num(x), _num(y), i=i)
         message = (f"{where} is {metres / 1000:.0f} km outside {code} ({name}), farther than the "
-                   f"{TOLERANCE_M / 1000:.0f} km allowed")
+                   f"{tolerance_m / 1000:.0f} km allowed")
         swapped = shapely.transform(geometry, lambda xy: xy[:, ::-1])
         minx, miny, maxx, maxy = swapped.bounds
-        if -90 <= miny <= maxy <= 90 and _within(swapped, code):
+        if -90 <= miny <= maxy <= 90 and _within(swapped, code, tolerance_m):
             shown = f"[{_num(swapped.x)}, {_num(swapped.y)}]" if swapped.geom_type == "Point" else "the swapped geometry"
             return f"{message}; the coordinates look swapped: {shown} is in {code}; GeoJSON puts the longitude first"
         return f"{message}; check the coordinates (longitude first) or the country code"
@@ -141,7 +142,7 @@ def _num(value: float) -> str:
     return repr(round(float(value), 6))
 
 
-def _within(geometry, code: str) -> bool:
+def _within(geometry, code: str, tolerance_m: float = TOLERANCE_M) -> bool:
     """Whether every point (or the nearest point) of ``geometry`` is within the tolerance of ``code``."""
     from shapely.ops import nearest_points
 
@@ -150,4 +151,4 @@ def _within(geometry, code: str) -> bool:
     else:
         nearest = nearest_points(geometry, _outlines()[code][1])[0]
         points = [(nearest.x, nearest.y)]
-    return all(outside_country(xy, code) is None for xy in points)
+    return all(outside_country(xy, code, tolerance_m) is None for xy in points)

@@ -357,8 +357,9 @@ def _report_views(situation, keys: dict, layer_index: dict) -> list[dict]:
     """Each report's text after its header, its mentions linked to the features they name."""
     views = []
     for report in situation.reports:
+        # A feature merged from several reports quotes each of them: only this report's mentions index its text.
         spans = [(m.start, m.end, f) for f in situation.features
-                 if (f.report_id or situation.report.id) == report.id for m in f.mentions]
+                 for rid, m in f.sources() if (rid or situation.report.id) == report.id]
         spans += [(m.start, m.end, None) for m in situation.unresolved
                   if report.text[m.start:m.end] == m.text
                   and report.text[m.sentence_start:m.sentence_start + len(m.sentence)] == m.sentence]

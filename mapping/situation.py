@@ -8,6 +8,7 @@ converts to a GeoDataFrame, writes GeoJSON, and renders with folium.
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -21,7 +22,8 @@ from .gazetteer import SITE_KINDS
 from .report import Report
 from .resolve import Resolution
 
-__all__ = ["Feature", "Layer", "Situation", "Associative", "build_situation", "OTHER_LAYER", "CONTEXT_LAYER"]
+__all__ = ["Feature", "Layer", "Situation", "Associative", "Disagreement", "build_situation", "OTHER_LAYER",
+           "CONTEXT_LAYER"]
 
 OTHER_LAYER = "Other places"
 CONTEXT_LAYER = "Context"
@@ -34,11 +36,49 @@ CONTEXT_AREA_KM2 = 1_500_000.0
 
 
 @dataclass(frozen=True)
+class Disagreement:
+    """Another report's version of a feature: the same place and kind with another actor or date.
+
+    Set by :func:`mapping.pipeline.merge_situations` on each of the features
+    that reports disagree about; ``reports`` are the reports that give the
+    other version and not this one.
+    """
+
+    feature: str
+    actor: str | None
+    when: str | None
+    reports: tuple[str, ...]
+
+    @property
+    def note(self) -> str:
+        """One line for a popup or a table: who says what instead.
+
+        >>> Disagreement("quneitra-russia-patrol-2025-11-17", "russia", "2025-11-17", ("r2", "r3")).note
+        'reports r2, r3 give Russia on 2025-11-17'
+        """
+        a = get_actor(self.actor)
+        who = a.name if a else "no actor"
+        which = ("report " if len(self.reports) == 1 else "reports ") + ", ".join(self.reports)
+        return f"{which} give{'s' if len(self.reports) == 1 else ''} {who}" + (f" on {self.when}" if self.when else "")
+
+    def to_dict(self) -> dict:
+        return {"feature": self.feature, "actor": self.actor, "when": self.when, "reports": list(self.reports),
+                "note": self.note}
+
+
+@dataclass(frozen=True)
 class Feature:
     """One thing on the map: a place, a derived area or an event location, with its mentions.
 
     ``kind`` is the event kind for events (checkpoint, strike, ...) and the
     place kind otherwise; ``place_kind`` is always the place's.
+
+    In a situation merged from several reports (:func:`mapping.pipeline.merge_situations`)
+    one feature can quote several reports: ``mention_reports`` gives the
+    report of each mention (offsets index that report's text), ``reports``
+    the distinct reports in order (``corroboration`` counts them) and
+    ``disagreement`` the other reports' versions where they differ. A single
+    report's features leave these empty, and its GeoJSON is unchanged.
     """
 
     id: str
@@ -74,10 +114,31 @@ class Feature:
     #: The place's country and population (for the popup: what the place is).
     country: str | None = None
     population: int | None = None
+    #: The report of each mention, when the feature comes from merged reports (else empty).
+    mention_reports: tuple[str, ...] = ()
+    #: The distinct reports that give this feature, in report order (merged situations only).
+    reports: tuple[str, ...] = ()
+    #: Other reports' versions of this place and kind (another actor or date), merged situations only.
+    disagreement: tuple[Disagreement, ...] = ()
+
+    @property
+    def corroboration(self) -> int:
+        """How many distinct reports give this feature (1 for a single report's)."""
+        return len(self.reports) or 1
+
+    def sources(self) -> tuple[tuple[str | None, Mention], ...]:
+        """``(report id, mention)`` for every mention: which report each quotes."""
+        if self.mention_reports:
+            return tuple(zip(self.mention_reports, self.mentions))
+        return tuple((self.report_id, m) for m in self.mentions)
+
+    def mentions_in(self, report_id: str | None) -> tuple[Mention, ...]:
+        """The mentions that quote report ``report_id`` (offsets index its text)."""
+        return tuple(m for rid, m in self.sources() if rid == report_id)
 
     @property
     def properties(self) -> dict:
-        return {
+        properties = {
             "name": self.name,
             "kind": self.kind,
             "place_kind": self.place_kind,
@@ -90,7 +151,8 @@ class Feature:
             "when_end": self.when.last.isoformat() if self.when else None,
             "when_precision": self.when.precision if self.when else None,
             "when_relation": self.when.relation if self.when else None,
-            "mentions": [m.to_dict() for m in self.mentions],
+            "mentions": ([{**m.to_dict(), "report_id": rid} for rid, m in self.sources()] if self.reports
+                         else [m.to_dict() for m in self.mentions]),
             "gazetteer_id": self.gazetteer_id,
             "confidence": self.confidence,
             "method": self.method,
@@ -110,6 +172,11 @@ class Feature:
             "country": self.country,
             "population": self.population,
         }
+        if self.reports:  # merged reports only: a single report's GeoJSON stays as it was
+            properties["corroboration"] = self.corroboration
+            properties["reports"] = list(self.reports)
+            properties["disagreement"] = [d.to_dict() for d in self.disagreement]
+        return properties
 
     @property
     def __geo_interface__(self) -> dict:
@@ -168,6 +235,8 @@ class Situation:
     #: Place names used for something else than the place: inside a longer name ("Paris Police
     #: Department"), as a demonym ("Russian troops") or for a government ("Moscow said").
     associative: tuple["Associative", ...] = field(default=(), repr=False)
+    #: The report of each unresolved mention, when merged from several reports (else empty).
+    unresolved_reports: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def report(self) -> Report:
@@ -201,10 +270,38 @@ class Situation:
 
     def report_of(self, mention: Mention) -> Report:
         """The report (of several merged) whose text ``mention`` quotes."""
+        if len(self.reports) == 1:
+            return self.report
+        by_id = {r.id: r for r in self.reports}
+        known = self._mention_reports.get(id(mention))
+        if known is not None and known[0] is mention and known[1] in by_id:
+            return by_id[known[1]]
         for r in self.reports:
-            if r.text.startswith(mention.sentence, mention.sentence_start):
+            if r.text.startswith(mention.sentence, mention.sentence_start) and r.text.startswith(mention.text, mention.start):
                 return r
         return self.report
+
+    def unresolved_records(self) -> list[dict]:
+        """The unresolved mentions as the GeoJSON contract's ``unresolved`` member lists them."""
+        return [{**m.to_dict(), "reason": self.reason_of(m), "report_id": rid,
+                 "candidates": [{"gazetteer_id": pid, "score": score} for pid, score in self.candidates_of(m)]}
+                for rid, m in self._unresolved_sources()]
+
+    def _unresolved_sources(self):
+        if self.unresolved_reports:
+            return zip(self.unresolved_reports, self.unresolved)
+        return ((self.report_of(m).id, m) for m in self.unresolved)
+
+    @functools.cached_property
+    def _mention_reports(self) -> dict:
+        """id(mention) -> (mention, report id), from the features' and unresolved mentions' records."""
+        known = {}
+        for f in self.features:
+            for rid, m in f.sources():
+                known[id(m)] = (m, rid)
+        for rid, m in zip(self.unresolved_reports, self.unresolved):
+            known[id(m)] = (m, rid)
+        return known
 
     def export(self, path, format: str | None = None) -> Path:
         """Write the situation as GeoJSON, GeoPackage, KML or CSV, by ``path``'s suffix (see :mod:`mapping.export`)."""
@@ -230,11 +327,7 @@ class Situation:
             "type": "FeatureCollection",
             "document": document,
             "documents": [r.metadata for r in self.reports] if len(self.reports) > 1 else None,
-            "unresolved": [
-                {**m.to_dict(), "reason": self.reason_of(m), "report_id": self.report_of(m).id,
-                 "candidates": [{"gazetteer_id": pid, "score": score} for pid, score in self.candidates_of(m)]}
-                for m in self.unresolved
-            ],
+            "unresolved": self.unresolved_records(),
             "associative": [a.to_dict() for a in self.associative],
             "features": [f.__geo_interface__ for f in self.features],
         }
@@ -290,12 +383,21 @@ def _geometry_json(geometry) -> dict:
     Rounding alone can fold a thin polygon onto itself; GEOS's snap-rounding
     (``set_precision``) puts coordinates on the grid and keeps the polygon valid.
     """
-    import shapely
     from shapely.geometry import mapping
+
+    return _round(mapping(_contract_shape(geometry)))
+
+
+def _contract_shape(geometry):
+    """The geometry as the GeoJSON contract writes it, before rounding: snapped polygons, CCW exterior rings."""
+    import shapely
     from shapely.geometry.polygon import orient
 
     if geometry.geom_type in ("Polygon", "MultiPolygon"):
-        snapped = shapely.set_precision(geometry, 1e-6)
+        try:
+            snapped = shapely.set_precision(geometry, 1e-6)
+        except shapely.errors.GEOSException:  # an invalid derived area: write it as it is rather than fail the report
+            snapped = geometry
         if not snapped.is_empty and snapped.geom_type in ("Polygon", "MultiPolygon"):
             geometry = snapped
     if geometry.geom_type == "Polygon":
@@ -304,7 +406,7 @@ def _geometry_json(geometry) -> dict:
         from shapely.geometry import MultiPolygon
 
         geometry = MultiPolygon([orient(p, 1.0) for p in geometry.geoms])
-    return _round(mapping(geometry))
+    return geometry
 
 
 def _round(obj, digits=6):

@@ -309,9 +309,12 @@ def test_merged_reports_keep_their_own_source_notes(tmp_path, merged):
     assert [d["source"] for d in data["documents"]] == ["One", "Two"]
     texts = {r.id: r.text for r in merged.reports}
     for f in data["features"]:
-        assert f["id"].endswith("@" + f["properties"]["report_id"]) and f["properties"]["report_id"] in reports
-        for m in f["properties"]["mentions"]:
-            assert texts[f["properties"]["report_id"]][m["start"]:m["end"]] == m["text"]
+        props = f["properties"]
+        assert props["report_id"] in reports and props["reports"][0] == props["report_id"]
+        assert props["corroboration"] == len(props["reports"]) == len(set(props["reports"]))
+        for m in props["mentions"]:  # each mention says which report it quotes; offsets index that report
+            assert m["report_id"] in props["reports"]
+            assert texts[m["report_id"]][m["start"]:m["end"]] == m["text"]
     [unresolved] = data["unresolved"]
     assert unresolved["text"] == "Qqxxabad" and reports[unresolved["report_id"]]["source"] == "Two"
     import pyogrio
