@@ -323,8 +323,9 @@ def _day(d) -> int:
 class _PageData:
     """What the page script needs for every feature, with repeated values written once."""
 
-    def __init__(self, situation):
+    def __init__(self, situation, frame=None):
         self.situation = situation
+        self.frame = frame  # (west, south, east, north) of the first view, for placing area names
         self.report_index = {r.id: i for i, r in enumerate(situation.reports)}
         self.text_index = [_TextIndex(r) for r in situation.reports]
         self.details: dict[str, str] = {}
@@ -407,7 +408,8 @@ def _feature_json(feature, data: _PageData, key: str, labelled: bool) -> dict:
         props["_symbol"] = _symbol(_symbol_kind(feature), color, confidence_band(feature.confidence)[0])
     else:
         props["_style"] = _style(feature, color)
-        anchor = geometry.representative_point() if not _is_line(feature) else geometry.interpolate(0.5, normalized=True)
+        anchor = (_label_point(geometry, data.frame) if _broad(feature) else geometry.representative_point()
+                  if not _is_line(feature) else _line_label_point(geometry, data.frame))
         props["_anchor"] = [round(anchor.y, 5), round(anchor.x, 5)]  # (lat, lon): Leaflet's order
         if _has_center(feature):
             # An event known only as an area ("a checkpoint in the countryside of ...") keeps
@@ -417,6 +419,38 @@ def _feature_json(feature, data: _PageData, key: str, labelled: bool) -> dict:
     if labelled:
         props["lb"] = 1 if not _broad(feature) else 2  # 2: the name of a mentioned area, in its colour
     return {"type": "Feature", "geometry": _round_coordinates(_geometry_json(geometry), 5), "properties": props}
+
+
+def _label_point(geometry, frame):
+    """Where to write an area's name: inside the part of it that the first view shows, if any."""
+    point = geometry.representative_point()
+    if frame is None:
+        return point
+    from shapely.geometry import box
+    from shapely.ops import polylabel
+
+    view = box(*frame)
+    if view.contains(point):
+        return point
+    part = geometry.intersection(view)
+    if part.is_empty or part.geom_type not in ("Polygon", "MultiPolygon"):
+        return point
+    if part.geom_type == "MultiPolygon":
+        part = max(part.geoms, key=lambda g: g.area)
+    return polylabel(part, tolerance=max(part.length / 400, 1e-4))
+
+
+def _line_label_point(geometry, frame):
+    """The middle of a line, or of its part in the first view."""
+    if frame is not None:
+        from shapely.geometry import box
+
+        part = geometry.intersection(box(*frame))
+        if not part.is_empty and part.geom_type in ("LineString", "MultiLineString"):
+            geometry = part
+    if geometry.geom_type == "MultiLineString":
+        geometry = max(geometry.geoms, key=lambda g: g.length)
+    return geometry.interpolate(0.5, normalized=True)
 
 
 def _round_coordinates(geometry: dict, digits: int) -> dict:
@@ -753,7 +787,7 @@ def render_folium(situation, m=None, *, tiles: str | None = None, offline: bool 
     root.header.add_child(_raw(f"<script>{_asset('situation.js')}</script>"), name="situation_js")
     if tiles:
         _add_tiles(m, tiles)
-    keys, datas, canvas = _layer_data(situation, layers)
+    keys, datas, canvas = _layer_data(situation, layers, (minx, miny, maxx, maxy) if drawn else None)
     if new_map and (basemap or labels):
         from .basemap import basemap_layers
         from .labels import choose_labels
@@ -784,7 +818,7 @@ def _report_meta(situation, with_texts: bool = False) -> list[dict]:
     return out
 
 
-def _layer_data(situation, layers):
+def _layer_data(situation, layers, frame=None):
     """Each drawn feature's key (by ``id()``), the layers' GeoJSON for the page, and whether markers go on a canvas.
 
     Keys link a feature's drawing to its mentions in the text; they are unique on
@@ -796,7 +830,7 @@ def _layer_data(situation, layers):
         keys = {}
     points = sum(f.geometry.geom_type == "Point" for f in situation.features if not f.context)
     canvas = points > CANVAS_POINTS
-    data = _PageData(situation)
+    data = _PageData(situation, frame)
     datas = [{"type": "FeatureCollection", "layer": index, "canvas": canvas,
               "features": [_feature_json(f, data, keys[id(f)], labelled=not canvas)
                            for f in _draw_order(layer.features) if not f.context]}

@@ -460,7 +460,9 @@ function situationMapLayer(data, group) {
       return false;
     };
     var grow = function (r, by) { return { left: r.left - by, top: r.top - by, right: r.right + by, bottom: r.bottom + by }; };
-    var inside = function (r) { return r.right > frame.left && r.left < frame.right && r.bottom > frame.top && r.top < frame.bottom; };
+    var inside = function (r) { return r.left >= frame.left && r.right <= frame.right && r.top >= frame.top && r.bottom <= frame.bottom; };
+    // The controls (zoom, layers, scale, attribution) cover the map: nothing is written under them.
+    map.getContainer().querySelectorAll(".leaflet-control").forEach(function (c) { taken.push(grow(c.getBoundingClientRect(), 2)); });
     // Writes first (every candidate shown), then one layout, then the reads and the decisions.
     var candidates = [];
     sm.flabels.forEach(function (l) { if (l.marker._map && l.marker._icon) { l.el.classList.remove("sm-hidden"); candidates.push(l); } });
