@@ -86,7 +86,7 @@ function situationMapBasemap(map, base) {
       icon: L.divIcon({ className: "sm-blabel sm-blabel-" + l[3], html: html, iconSize: null, iconAnchor: [0, 0] })
     });
     marker.addTo(map);
-    sm.blabels.push({ marker: marker, minzoom: l[4], rank: rank, cls: l[3] });
+    sm.blabels.push({ marker: marker, el: html, minzoom: l[4], rank: rank, cls: l[3] });
   });
 }
 
@@ -254,9 +254,10 @@ function situationMapLayer(data, group) {
 
   function popupOptions() {
     var size = sm.map.getSize();
-    // Fits the visible map, on a phone too; longer content scrolls inside the popup.
+    // Fits the visible map, on a phone too, and leaves room below it for the feature it points
+    // at (a short map above the open report panel); longer content scrolls inside the popup.
     return { maxWidth: Math.max(160, Math.min(340, size.x - 56)), minWidth: Math.min(220, size.x - 56),
-             maxHeight: Math.max(120, size.y - 70), autoPanPadding: [10, 10], keepInView: false,
+             maxHeight: Math.max(90, Math.min(size.y - 70, Math.round(size.y * 0.55))), autoPanPadding: [10, 10], keepInView: false,
              className: "sm-popup-wrap" };
   }
 
@@ -404,12 +405,26 @@ function situationMapLayer(data, group) {
     });
     var byRoot = new Map();
     items.forEach(function (m) { var r = find(m); if (!byRoot.has(r)) { byRoot.set(r, []); groups.push(byRoot.get(r)); } byRoot.get(r).push(m); });
-    groups.forEach(function (group) {
-      if (group.length === 1) { offset(group[0], 0, 0); return; }
-      var cx = 0, cy = 0, biggest = 0;
+    // Spread rings of neighbouring groups may collide: merge those groups and lay them out again.
+    var placed = layout(groups);
+    for (var round = 0; round < 6; round++) {
+      var merged = mergeColliding(groups, placed);
+      if (merged.length === groups.length) { break; }
+      groups = merged;
+      placed = layout(groups);
+    }
+    placed.forEach(function (p) { offset(p.m, p.x - p.m._smAt.x, p.y - p.m._smAt.y); });
+  };
+
+  // Where each marker of each group goes: its place when alone, else a ring (or a spiral for many).
+  function layout(groups) {
+    var out = [];
+    groups.forEach(function (group, g) {
+      if (group.length === 1) { out.push({ m: group[0], x: group[0]._smAt.x, y: group[0]._smAt.y, g: g }); return; }
+      var cx = 0, cy = 0, biggest = 0, n = group.length;
       group.forEach(function (m) { cx += m._smAt.x; cy += m._smAt.y; biggest = Math.max(biggest, m._smSize); });
-      cx /= group.length; cy /= group.length;
-      var n = group.length;
+      cx /= n; cy /= n;
+      var a = 0, r = biggest;
       group.forEach(function (m, i) {
         var x, y;
         if (n <= 8) {
@@ -419,14 +434,42 @@ function situationMapLayer(data, group) {
           x = cx + radius * Math.cos(angle); y = cy + radius * Math.sin(angle);
         } else {
           // A spiral for many: each step one symbol further along.
-          var t = 0, r = biggest, a = 0;
-          for (var s = 0; s <= i; s++) { a += (biggest + 4) / r; r = biggest + (biggest + 4) * a / (2 * Math.PI); }
+          a += (biggest + 4) / r; r = biggest + (biggest + 4) * a / (2 * Math.PI);
           x = cx + r * Math.cos(a); y = cy + r * Math.sin(a);
         }
-        offset(m, x - m._smAt.x, y - m._smAt.y);
+        out.push({ m: m, x: x, y: y, g: g });
       });
     });
-  };
+    return out;
+  }
+
+  function mergeColliding(groups, placed) {
+    var parent = groups.map(function (_, i) { return i; });
+    var find = function (i) { while (parent[i] !== i) { i = parent[i]; } return i; };
+    var cell = 32, grid = {};
+    placed.forEach(function (p) {
+      var k = Math.floor(p.x / cell) + ":" + Math.floor(p.y / cell);
+      (grid[k] = grid[k] || []).push(p);
+    });
+    placed.forEach(function (p) {
+      var gx = Math.floor(p.x / cell), gy = Math.floor(p.y / cell);
+      for (var dx = -1; dx <= 1; dx++) {
+        for (var dy = -1; dy <= 1; dy++) {
+          (grid[(gx + dx) + ":" + (gy + dy)] || []).forEach(function (o) {
+            if (o.g !== p.g && Math.abs(o.x - p.x) < (o.m._smSize + p.m._smSize) / 2 + 1 &&
+                Math.abs(o.y - p.y) < (o.m._smSize + p.m._smSize) / 2 + 1) { parent[find(o.g)] = find(p.g); }
+          });
+        }
+      }
+    });
+    var out = {}, order = [];
+    groups.forEach(function (group, i) {
+      var r = find(i);
+      if (!out[r]) { out[r] = []; order.push(r); }
+      out[r] = out[r].concat(group);
+    });
+    return order.map(function (r) { return out[r]; });
+  }
 
   function offset(m, dx, dy) {
     var icon = m._icon, size = m._smSize;
@@ -471,15 +514,15 @@ function situationMapLayer(data, group) {
       var icon = l.marker._icon;
       if (!icon) { return; }
       icon.classList.toggle("sm-off", !on);
-      if (on) { icon.classList.remove("sm-hidden"); candidates.push(l); }
+      if (on) { l.el.classList.remove("sm-hidden"); candidates.push(l); }
     });
     sm.points.forEach(function (m) {
       if (m._map && m._icon) { var svg = m._icon.querySelector("svg"); if (svg) { taken.push(grow(svg.getBoundingClientRect(), 1)); } }
     });
-    var rects = candidates.map(function (l) { return (l.el || l.marker._icon).getBoundingClientRect(); });
+    var rects = candidates.map(function (l) { return l.el.getBoundingClientRect(); });
     var named = {};
     candidates.forEach(function (l, i) {
-      var r = grow(rects[i], 1), target = l.el || l.marker._icon, text = target.textContent;
+      var r = grow(rects[i], 1), target = l.el, text = target.textContent;
       // The same name twice close by (a strike and an incursion at one town) is written once.
       var twin = (named[text] || []).some(function (t) { return Math.abs(t.left - r.left) + Math.abs(t.top - r.top) < 160; });
       if (twin || !inside(rects[i]) || hits(r)) { target.classList.add("sm-hidden"); }
