@@ -80,15 +80,24 @@ def lakes(window) -> list:
 
 
 def _coords(geometry, digits: int = 3):
-    """GeoJSON-style coordinates of a (Multi)LineString or (Multi)Polygon as nested lists, rounded."""
-    from shapely.geometry import mapping
+    """GeoJSON-style coordinates of a (Multi)LineString or (Multi)Polygon as nested lists, rounded.
 
-    def walk(c):
-        return round(c, digits) if isinstance(c, float) else [walk(x) for x in c]
+    One list per line or polygon (a polygon: its rings).
+    """
+    import numpy as np
+    import shapely
+
+    def ring(r):
+        return np.round(shapely.get_coordinates(r), digits).tolist()
     if geometry.is_empty:
         return []
-    parts = getattr(geometry, "geoms", [geometry])
-    return [walk(mapping(p)["coordinates"]) for p in parts if p.geom_type in ("LineString", "Polygon")]
+    out = []
+    for part in getattr(geometry, "geoms", [geometry]):
+        if part.geom_type == "LineString":
+            out.append(ring(part))
+        elif part.geom_type == "Polygon":
+            out.append([ring(part.exterior)] + [ring(r) for r in part.interiors])
+    return out
 
 
 def basemap_layers(bounds) -> dict:

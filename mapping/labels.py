@@ -63,7 +63,7 @@ class Label:
         return [self.text, round(self.lon, 4), round(self.lat, 4), self.cls, self.minzoom]
 
 
-def label_places(bounds, *, limit: int = 2_000, min_population: int = MIN_POPULATION) -> tuple[LabelPlace, ...]:
+def label_places(bounds, *, limit: int = 1_000, min_population: int = MIN_POPULATION) -> tuple[LabelPlace, ...]:
     """Towns and cities inside ``bounds`` (west, south, east, north) from the world gazetteer, largest first.
 
     The only place that reads the world gazetteer for labels.
@@ -186,15 +186,14 @@ def place_labels(labels, *, zooms=ZOOMS, reserved=()) -> list[Label]:
             px, py = mercator_px(x, y, zoom)
             boxes.append((px - r, py - r, px + r, py + r))
         grid = _Grid(boxes)
-        for label in ordered:
+        for i, label in enumerate(ordered):
             if label.minzoom is not None:
                 continue
             box = _box(label, zoom)
             if not grid.hits(box):
                 grid.add(box)
+                ordered[i] = label = replace(label, minzoom=zoom)
                 placed.append(label)
-                ordered[ordered.index(label)] = label = replace(label, minzoom=zoom)
-                placed[-1] = label
     return sorted(placed, key=lambda l: l.rank)
 
 

@@ -110,6 +110,18 @@ def script_json(value) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+def script_data(value) -> str:
+    r"""A JavaScript expression for ``value``: ``JSON.parse("...")`` over :func:`script_json`.
+
+    Browsers parse a large JSON string much faster than the same data as a JavaScript
+    literal; the string literal is JSON's own, and holds nothing ``<script>`` could end on.
+
+    >>> print(script_data({"t": "</script>"}))
+    JSON.parse("{\"t\": \"\\u003c/script\\u003e\"}")
+    """
+    return f"JSON.parse({json.dumps(script_json(value), ensure_ascii=False)})"
+
+
 _INERT = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;", "`": "&#96;"})
 
 
@@ -185,11 +197,12 @@ def contrast(a: str, b: str) -> float:
     return (la + 0.05) / (lb + 0.05)
 
 
+@cache
 def accessible(color: str, against: str = LAND, ratio: float = 3.0) -> str:
     """``color`` darkened just enough to reach ``ratio`` against ``against`` (WCAG AA: 3 for symbols, 4.5 for text).
 
     >>> accessible("#f1c40f")  # a yellow actor colour on the beige land
-    '#987c09'
+    '#a6870a'
     >>> accessible("#1f5fbf")  # dark enough already
     '#1f5fbf'
     """
@@ -228,6 +241,11 @@ def confidence_band(confidence: float) -> tuple[str, str]:
 # -- symbols and styles ----------------------------------------------------------------------
 
 def _symbol(kind: str, color: str, band: str = "solid") -> dict:
+    return dict(_symbol_cached(kind, color, band))
+
+
+@cache
+def _symbol_cached(kind: str, color: str, band: str) -> dict:
     """A marker: the kind's glyph in a disc of the actor's colour; the band sets the ring (solid, dashed, hollow)."""
     glyph = _GLYPHS.get(kind, _DEFAULT_GLYPH)
     size = _SYMBOL_SIZES.get(kind, 24 if kind in _GLYPHS else 16)
@@ -256,17 +274,22 @@ def _is_line(feature) -> bool:
 
 
 def _style(feature, color: str) -> dict:
-    band, _ = confidence_band(feature.confidence)
-    if _is_line(feature):
-        weight = 4 if feature.place_kind in ("river", "canal") else 3
+    return _style_cached(_is_line(feature), _broad(feature), feature.place_kind in ("river", "canal"),
+                         feature.approximate, confidence_band(feature.confidence)[0], color)
+
+
+@cache
+def _style_cached(line: bool, broad: bool, waterway: bool, approximate: bool, band: str, color: str) -> dict:
+    if line:
+        weight = 4 if waterway else 3
         return {"color": color, "tc": accessible(color, LAND, 4.5), "weight": weight, "opacity": 0.9, "fill": False,
                 "lineCap": "round",
                 "dashArray": {"solid": None, "dashed": "9 6", "hollow": "2 7"}[band]}
-    if _broad(feature):
+    if broad:
         return {"stroke": False, "fill": True, "fillColor": color, "fillOpacity": 0.05 if band == "hollow" else 0.1,
                 "color": color, "tc": accessible(color, LAND, 4.5)}
     return {"color": color, "tc": accessible(color, LAND, 4.5), "weight": 2, "opacity": 0.9, "fill": True, "fillColor": color,
-            "fillOpacity": 0.0 if band == "hollow" else 0.12 if feature.approximate else 0.25,
+            "fillOpacity": 0.0 if band == "hollow" else 0.12 if approximate else 0.25,
             "dashArray": {"solid": None, "dashed": "8 5", "hollow": "2 5"}[band]}
 
 
@@ -283,6 +306,9 @@ def _has_center(feature) -> bool:
 
 # -- features as page data --------------------------------------------------------------------
 
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
 class _TextIndex:
     """Offsets in a report (Python characters) as offsets in the page's copy of its body.
 
@@ -297,8 +323,7 @@ class _TextIndex:
         self.body = report.body_start
         text = report.text
         self.crlf = [m.start() for m in re.finditer("\r\n", text)] if "\r\n" in text else []
-        self.astral = [m.start() for m in re.finditer("[\U00010000-\U0010ffff]", text)] \
-            if any(ord(c) > 0xFFFF for c in text) else []
+        self.astral = [m.start() for m in _ASTRAL.finditer(text)] if _ASTRAL.search(text) else []
 
     def __call__(self, offset: int) -> int:
         offset = max(offset, self.body)
@@ -331,6 +356,8 @@ class _PageData:
         self.details: dict[str, str] = {}
         self.table: dict[str, object] = {}
         self._names: dict[str, list] = {}
+        self.in_properties: bool | None = None  # whether Feature.properties carries the optional fields
+        self._by_inputs: dict[tuple, str] = {}
 
     def ref(self, value, prefix: str) -> str:
         text = json.dumps(value, sort_keys=True)
@@ -339,6 +366,21 @@ class _PageData:
             key = self.details[text] = f"{prefix}{len(self.details)}"
             self.table[key] = value
         return key
+
+    def details_ref(self, feature) -> str:
+        """The key of the feature's popup facts; features that agree on every input share one entry."""
+        optional = _optional(feature, self)
+        key = (feature.kind, feature.place_kind, bool(feature.event), feature.actor,
+               None if feature.derived_from else feature.gazetteer_id, feature.derived_from,
+               confidence_band(feature.confidence), feature.method, feature.source, feature.approximate, feature.rule,
+               tuple(feature.alternatives[:5]), tuple(sorted(optional.items(), key=lambda kv: kv[0])))
+        try:
+            ref = self._by_inputs.get(key)
+        except TypeError:  # an unhashable optional value: no sharing for this one
+            return self.ref(_details(feature, self, optional), "d")
+        if ref is None:
+            ref = self._by_inputs[key] = self.ref(_details(feature, self, optional), "d")
+        return ref
 
     def place_info(self, place_id):
         """[name, country name, kind label] of a gazetteer record (for the alternatives weighed)."""
@@ -369,9 +411,32 @@ def _country_name(code) -> str | None:
     return place.name if place else _country_names().get(code.upper(), code)
 
 
-def _details(feature, data: _PageData) -> dict:
+#: Optional feature fields shown in popups when the situation provides them.
+_OPTIONAL_FIELDS = ("country", "population", "corroboration", "disagreement")
+
+
+@cache
+def _attribute_fields(cls) -> tuple[str, ...]:
+    return tuple(k for k in _OPTIONAL_FIELDS if hasattr(cls, k) or k in getattr(cls, "__dataclass_fields__", {}))
+
+
+def _optional(feature, data) -> dict:
+    """The optional fields of a feature, read as attributes, or from ``properties`` when only there."""
+    fields = _attribute_fields(type(feature))
+    found = {k: getattr(feature, k) for k in fields} if fields else {}
+    if len(fields) < len(_OPTIONAL_FIELDS) and data.in_properties is not False:
+        if data.in_properties is None:
+            # Building ``properties`` costs a dict per mention: only when it may hold something.
+            data.in_properties = any(k in feature.properties for k in _OPTIONAL_FIELDS)
+        if data.in_properties:
+            props = feature.properties
+            found.update({k: props.get(k) for k in _OPTIONAL_FIELDS if k not in found})
+    return found
+
+
+def _details(feature, data: _PageData, props: dict | None = None) -> dict:
     """The popup's facts about a feature that are not in the report text (shared by features that agree)."""
-    props = feature.properties
+    props = _optional(feature, data) if props is None else props
     a = get_actor(feature.actor)
     band, word = confidence_band(feature.confidence)
     country, population = props.get("country"), props.get("population")
@@ -400,12 +465,16 @@ def _feature_json(feature, data: _PageData, key: str, labelled: bool) -> dict:
              "c": round(feature.confidence, 2),
              "m": [[m.start, m.end, at(m.start), at(m.end), at(m.sentence_start), at(m.sentence_start + len(m.sentence))]
                    for m in feature.mentions],
-             "_d": data.ref(_details(feature, data), "d")}
+             "_d": data.details_ref(feature)}
     if feature.when is not None:
         props["w"] = [_when_label(feature.when), _day(feature.when.first), _day(feature.when.last)]
     geometry = _display_geometry(feature)
     if geometry.geom_type == "Point":
-        props["_symbol"] = _symbol(_symbol_kind(feature), color, confidence_band(feature.confidence)[0])
+        props["_symbol"] = _symbol_cached(_symbol_kind(feature), color, confidence_band(feature.confidence)[0])
+        if labelled:
+            props["lb"] = 1
+        return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(geometry.x, 5), round(geometry.y, 5)]},
+                "properties": props}
     else:
         props["_style"] = _style(feature, color)
         anchor = (_label_point(geometry, data.frame) if _broad(feature) else geometry.representative_point()
@@ -455,8 +524,14 @@ def _line_label_point(geometry, frame):
 
 def _round_coordinates(geometry: dict, digits: int) -> dict:
     """A GeoJSON geometry with coordinates rounded for display (5 digits: about 1 m)."""
+    import numpy as np
+
     def walk(c):
-        return round(c, digits) if isinstance(c, float) else [walk(x) for x in c]
+        if isinstance(c, float):
+            return round(c, digits)
+        if c and isinstance(c[0], (list, tuple)) and c[0] and isinstance(c[0][0], float):
+            return np.round(np.asarray(c, dtype=float), digits).tolist()  # a ring or line at once
+        return [walk(x) for x in c]
     if "geometries" in geometry:
         return {**geometry, "geometries": [_round_coordinates(g, digits) for g in geometry["geometries"]]}
     return {**geometry, "coordinates": walk(geometry["coordinates"])}
@@ -514,7 +589,7 @@ def _script(js: str):
 
 def _layer_script(group, data: dict):
     """An element that adds the layer's data to the page script after the group exists."""
-    return _script(f"var {group.get_name()}_data = situationMapLayer({script_json(data)}, {group.get_name()});")
+    return _script(f"var {group.get_name()}_data = situationMapLayer({script_data(data)}, {group.get_name()});")
 
 
 # -- the legend and the report panel ----------------------------------------------------------
@@ -639,6 +714,37 @@ def _segments(text: str, begin: int, spans, keys: dict, layer_index: dict) -> li
     return pieces
 
 
+def _text(value) -> str:
+    """``value`` escaped for HTML text or a quoted attribute, and inert (see :func:`_inert`)."""
+    from markupsafe import escape as markup_escape
+
+    return str(markup_escape(value)).translate(_INERT)
+
+
+def _segments_html(pieces):
+    """The text with its marks, as HTML, every value (text and attributes) through :func:`_text`.
+
+    Thousands of marks through a template loop cost seconds; this builds one string,
+    escaping each inserted value exactly as the templates' autoescape does.
+    """
+    from markupsafe import Markup
+
+    out = []
+    for s in pieces:
+        if not s["cls"]:
+            out.append(_text(s["text"]))
+            continue
+        attrs = ' class="' + _text(s["cls"]) + '"'
+        if s["refs"]:
+            attrs += ' data-f="' + _text(s["refs"]) + '" tabindex="0" role="button"'
+        if s["n"] > 1:
+            attrs += ' data-n="' + _text(s["n"]) + '"'
+        if s["title"]:
+            attrs += ' title="' + _text(s["title"]) + '"'
+        out.append("<mark" + attrs + ">" + _text(s["text"]) + "</mark>")
+    return Markup("".join(out))
+
+
 def _report_views(situation, keys: dict, layer_index: dict) -> list[dict]:
     """Each report's text after its header, its mentions linked to the features they name."""
     views = []
@@ -652,7 +758,7 @@ def _report_views(situation, keys: dict, layer_index: dict) -> list[dict]:
         spans += [(a.start, a.end, ("a", a)) for a in associative
                   if len(situation.reports) == 1 or report.text[a.start:a.end] == a.text]
         views.append({"index": index, "title": report.title or report.source or report.id,
-                      "segments": _segments(report.text, report.body_start, spans, keys, layer_index)})
+                      "html": _segments_html(_segments(report.text, report.body_start, spans, keys, layer_index))})
     return views
 
 
@@ -662,16 +768,36 @@ def _event_rows(situation, keys: dict, symbol_refs: dict) -> list[dict]:
         return (f.when is None, f.when.first.isoformat() if f.when else "", f.name)
 
     rows: dict[tuple, dict] = {}
+    refs_by_object: dict[int, str | None] = {}
     for f in sorted((f for f in situation.features if f.event), key=order):
         a = get_actor(f.actor)
         label = f"{a.name + ' ' if a else ''}{KIND_LABELS.get(f.kind, f.kind).lower()}: {f.name}"
-        symbol = _symbol(_symbol_kind(f), _color(f.actor), confidence_band(f.confidence)[0])
+        symbol = _symbol_cached(_symbol_kind(f), _color(f.actor), confidence_band(f.confidence)[0])
+        if id(symbol) not in refs_by_object:
+            refs_by_object[id(symbol)] = symbol_refs.get(json.dumps(symbol, sort_keys=True))
         row = rows.setdefault((label, f.when.iso if f.when else None), {
             "when": _when_label(f.when), "label": label, "refs": [],
-            "symbol": symbol_refs.get(json.dumps(symbol, sort_keys=True)), "svg": symbol["svg"]})
+            "symbol": refs_by_object[id(symbol)], "svg": symbol["svg"]})
         if id(f) in keys:
             row["refs"].append(keys[id(f)])
     return [{**row, "refs": " ".join(row["refs"])} for row in rows.values()]
+
+
+def _event_rows_html(rows, inline_symbols: bool):
+    """The events list as HTML, every value through :func:`_text` (see :func:`_segments_html`)."""
+    from markupsafe import Markup
+
+    out = []
+    for e in rows:
+        cls = "sm-event" if e["refs"] else "sm-event sm-event-ctx"
+        attrs = (' data-f="' + _text(e["refs"]) + '" tabindex="0" role="button"') if e["refs"] else ""
+        if inline_symbols or not e["symbol"]:
+            symbol = '<span class="sm-symbol">' + e["svg"] + "</span>"  # our own SVG (render._symbol)
+        else:
+            symbol = '<span class="sm-symbol" data-s="' + _text(e["symbol"]) + '"></span>'
+        out.append('        <li class="' + cls + '"' + attrs + '><span class="sm-when">' + _text(e["when"] or "undated")
+                   + "</span>" + symbol + '<span class="sm-event-label">' + _text(e["label"]) + "</span></li>\n")
+    return Markup("".join(out))
 
 
 def _timeline(drawn) -> dict | None:
@@ -689,6 +815,8 @@ def _timeline(drawn) -> dict | None:
 
 
 def _panel_html(situation, layers, keys: dict, symbol_refs: dict, inline_symbols: bool) -> str:
+    from markupsafe import Markup
+
     r = situation.report
     drawn = [f for f in situation.features if not f.context]
     layer_index = {layer.name: i for i, layer in enumerate(layers)}
@@ -707,7 +835,9 @@ def _panel_html(situation, layers, keys: dict, symbol_refs: dict, inline_symbols
         counts=" · ".join(c for c in counts if c),
         layers=[{"index": i, "color": c, "tint": _tint(c)} for i, c in enumerate(colors)],
         reports=_report_views(situation, keys, layer_index),
-        kinds=symbols, areas=areas, bands=bands, events=events, inline_symbols=inline_symbols,
+        kinds=symbols, areas=areas, bands=bands,
+        events=(_event_rows_html(events, inline_symbols) if inline_symbols else Markup("")) if events else None,
+        lazy_events=bool(events) and not inline_symbols,
         timeline=_timeline(drawn),
         context=list({f.name: {"name": f.name, "kind": KIND_LABELS.get(f.place_kind, f.place_kind)}
                       for f in situation.features if f.context}.values()),
@@ -740,7 +870,8 @@ def framing_bounds(drawn) -> tuple[float, float, float, float] | None:
     located = [f for f in drawn if not _broad(f)]
     events = [f for f in located if f.event]
     sites = [f for f in located if f.geometry.geom_type == "Point"]
-    framing = events + [f for f in sites if f not in events] or located or drawn
+    seen = {id(f) for f in events}
+    framing = events + [f for f in sites if id(f) not in seen] or located or drawn
     focus = unary_union([f.geometry for f in framing])
     return focus.bounds
 
@@ -794,10 +925,11 @@ def render_folium(situation, m=None, *, tiles: str | None = None, offline: bool 
 
         base = basemap_layers((minx, miny, maxx, maxy)) if basemap else {"countries": [], "admin1": [], "lakes": []}
         if labels:
-            points = [(f.geometry.x, f.geometry.y, 13) for f in drawn if f.geometry.geom_type == "Point"][:2000]
+            # Basemap names keep clear of the symbols (on a canvas map of thousands of dots, they cannot).
+            points = [] if canvas else [(f.geometry.x, f.geometry.y, 13) for f in drawn if f.geometry.geom_type == "Point"]
             named = {f.name for f in drawn} if not canvas else set()
             base["labels"] = [l.to_json() for l in choose_labels((minx, miny, maxx, maxy), reserved=points, exclude=named)]
-        m.add_child(_script(f"situationMapBasemap({m.get_name()}, {script_json(base)});"), name="situation_basemap")
+        m.add_child(_script(f"situationMapBasemap({m.get_name()}, {script_data(base)});"), name="situation_basemap")
     # Without a panel (layers added to the caller's map) no page element holds the report text:
     # the popups then quote it from the data.
     symbol_refs = _add_layers(m, situation, layers, keys, datas, with_texts=not new_map)
@@ -849,7 +981,7 @@ def _add_layers(m, situation, layers, keys, datas, with_texts: bool = False) -> 
     symbols, refs = _share_symbols(datas, prefix)
     tables = {"prefix": prefix, "geometries": shared, "symbols": symbols, "details": details,
               "reports": _report_meta(situation, with_texts)}
-    m.add_child(_script(f"situationMapTables({m.get_name()}, {script_json(tables)});"),
+    m.add_child(_script(f"situationMapTables({m.get_name()}, {script_data(tables)});"),
                 name=f"situation_tables_{prefix}")
     for layer, data in zip(layers, datas):
         group = folium.FeatureGroup(name=_layer_label(layer, sum(not f.context for f in layer.features)),
@@ -868,6 +1000,12 @@ def _add_page(m, situation, layers, keys: dict, bounds, symbol_refs: dict, inlin
     title = situation.report.title or "Situation map"
     root.header.add_child(_raw(_templates().get_template("head.html").render(title=title)), name="situation_head")
     root.html.add_child(_raw(_panel_html(situation, layers, keys, symbol_refs, inline_symbols)), name="situation_panel")
+    if not inline_symbols:
+        # A large map's events list is built by the page script when it scrolls into view:
+        # ten thousand rows of markup would double the time to the first frame.
+        rows = [[e["when"] or "undated", e["label"], e["refs"], e["symbol"]] for e in _event_rows(situation, keys, symbol_refs)]
+        if rows:
+            m.add_child(_script(f"situationMapEvents({script_data(rows)});"), name="situation_events")
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     # The script fits the view once the controls exist, so that they do not cover features.
     m.add_child(_script(f"situationMap.init({m.get_name()}, {script_json(bounds)});"), name="situation_init")
@@ -908,6 +1046,7 @@ def _share_symbols(datas: list[dict], prefix: str) -> tuple[dict, dict]:
     """
     table: dict[str, object] = {}
     refs: dict[str, str] = {}
+    by_object: dict[int, str] = {}  # symbols and styles are cached objects: most are seen again by identity
     for data in datas:
         for feature in data["features"]:
             props = feature["properties"]
@@ -915,11 +1054,14 @@ def _share_symbols(datas: list[dict], prefix: str) -> tuple[dict, dict]:
                 value = props.pop(name, None)
                 if value is None:
                     continue
-                text = json.dumps(value, sort_keys=True)
-                if text not in refs:
-                    refs[text] = f"{prefix}{short}{len(refs)}"
-                    table[refs[text]] = value
-                props[short] = refs[text]
+                ref = by_object.get(id(value))
+                if ref is None:
+                    text = json.dumps(value, sort_keys=True)
+                    if text not in refs:
+                        refs[text] = f"{prefix}{short}{len(refs)}"
+                        table[refs[text]] = value
+                    ref = by_object[id(value)] = refs[text]
+                props[short] = ref
     return table, refs
 
 

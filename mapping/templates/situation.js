@@ -90,6 +90,40 @@ function situationMapBasemap(map, base) {
   });
 }
 
+// The events list of a large map, as data: [when, label, feature keys, symbol], built when seen.
+function situationMapEvents(rows) {
+  var sm = situationMap, list = document.getElementById("sm-events");
+  if (!list) { return; }
+  var built = false;
+  sm.buildEvents = function () {
+    if (built) { return; }
+    built = true;
+    var frag = document.createDocumentFragment();
+    rows.forEach(function (row) {
+      var li = sm.el("li", row[2] ? "sm-event" : "sm-event sm-event-ctx");
+      if (row[2]) { li.setAttribute("data-f", row[2]); li.tabIndex = 0; li.setAttribute("role", "button"); }
+      li.appendChild(sm.el("span", "sm-when", row[0]));
+      var dot = li.appendChild(sm.el("span", "sm-symbol sm-dot")), symbol = sm.symbols[row[3]];
+      if (symbol) { dot.style.background = symbol.band === "hollow" ? "#fff" : symbol.color; dot.style.borderColor = symbol.color; }
+      li.appendChild(sm.el("span", "sm-event-label", row[1]));
+      if (row[2] && row[2].split(" ").every(function (k) { return sm.features[k] && sm.features[k].visible === false; })) {
+        li.classList.add("sm-filtered");
+      }
+      frag.appendChild(li);
+    });
+    list.appendChild(frag);
+    if (sm.timeline) { sm.timeline.forget(); }
+  };
+  if (window.IntersectionObserver) {
+    var seen = new IntersectionObserver(function (entries) {
+      if (entries.some(function (e) { return e.isIntersecting; })) { seen.disconnect(); sm.buildEvents(); }
+    }, { rootMargin: "600px" });
+    seen.observe(list);
+  } else {
+    setTimeout(sm.buildEvents, 1000);
+  }
+}
+
 // Draws one layer of a situation and registers its features by key.
 function situationMapLayer(data, group) {
   var sm = situationMap;
@@ -584,9 +618,14 @@ function situationMapLayer(data, group) {
         if (!w) { undated.checked = true; apply(); return; }
         from.value = Math.min(+from.value, w[1]); to.value = Math.max(+to.value, w[2]); apply();
       },
-      apply: apply
+      apply: apply,
+      forget: function () { marksByKey = null; }  // rows were added: index the marks again
     };
-    apply();
+    // Everything starts visible: only the label needs writing now (a full pass over thousands of
+    // features and marks would delay the first frame).
+    var total = 0;
+    for (var key in sm.features) { if (sm.features[key].layer.feature.properties.w) { total++; } }
+    count.textContent = total + " of " + total + " dated features";
   }
 
   // Wires the panel to `map`: the legend under the layer list, mention clicks, layer toggles,
