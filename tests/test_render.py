@@ -214,19 +214,22 @@ def _page_data(html):
     """The layers' data as the page script receives it (the JSON argument of each situationMapLayer call)."""
     import json
 
-    decoder = json.JSONDecoder()
-    out = []
-    for chunk in html.split("= situationMapLayer(")[1:]:
-        value, _ = decoder.raw_decode(chunk)
-        out.append(value)
-    return out
+    return [_script_value(chunk) for chunk in html.split("= situationMapLayer(")[1:]]
+
+
+def _script_value(chunk):
+    """The value of the ``JSON.parse("...")`` expression at the start of ``chunk``."""
+    import json
+
+    assert chunk.startswith("JSON.parse(")
+    text, _ = json.JSONDecoder().raw_decode(chunk[len("JSON.parse("):])
+    return json.loads(text)
 
 
 def _tables(html):
     import json
 
-    chunk = re.split(r"situationMapTables\(map_\w+, ", html, maxsplit=1)[1]
-    return json.JSONDecoder().raw_decode(chunk)[0]
+    return _script_value(re.split(r"situationMapTables\(map_\w+, ", html, maxsplit=1)[1])
 
 
 def test_popups_are_data_with_offsets_into_the_panel_text(example_text):
