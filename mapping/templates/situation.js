@@ -441,7 +441,7 @@ function situationMapLayer(data, group) {
     items.forEach(function (m) { var r = find(m); if (!byRoot.has(r)) { byRoot.set(r, []); groups.push(byRoot.get(r)); } byRoot.get(r).push(m); });
     // Spread rings of neighbouring groups may collide: merge those groups and lay them out again.
     var placed = layout(groups);
-    for (var round = 0; round < 6; round++) {
+    for (var round = 0; round < 40; round++) {
       var merged = mergeColliding(groups, placed);
       if (merged.length === groups.length) { break; }
       groups = merged;
@@ -668,6 +668,8 @@ function situationMapLayer(data, group) {
         }
       }
     }
+    // The page may have settled its layout since the map was created: measure again before fitting.
+    map.invalidateSize(false);
     if (bounds) {
       var right = layers && !narrow ? Math.min(layers.offsetWidth + 20, map.getSize().x * 0.4) : 10;
       map.fitBounds(bounds, { paddingTopLeft: [narrow ? 10 : 50, 10], paddingBottomRight: [right, 10], animate: false,
