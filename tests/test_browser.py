@@ -558,11 +558,14 @@ def test_phone_popup_fits_and_the_flown_to_feature_is_not_behind_the_panel(brows
             var p = situationMap.map.latLngToContainerPoint(ll);
             return {map: [map.left, map.top, map.right, map.bottom], popup: [popup.left, popup.top, popup.right, popup.bottom],
                     point: [map.left + p.x, map.top + p.y], vw: window.innerWidth, vh: window.innerHeight,
-                    panel: document.getElementById('sm-panel').getBoundingClientRect().top};""", key)
+                    panel: document.getElementById('sm-panel').getBoundingClientRect().top,
+                    controls: Math.max.apply(null, Array.from(document.querySelectorAll('.leaflet-top .leaflet-control'))
+                        .map(function (c) { return c.getBoundingClientRect().bottom; }))};""", key)
         left, top, right, bottom = fit["map"]
         pl, pt, pr, pb = fit["popup"]
         assert left - 1 <= pl and pr <= right + 1 and top - 1 <= pt and pb <= bottom + 1, fit
         assert pr <= fit["vw"] and pb <= fit["vh"]
+        assert pt >= fit["controls"], fit  # below the zoom and layer buttons
         x, y = fit["point"]
         assert left <= x <= right and top <= y <= bottom and y < fit["panel"], fit  # the feature is above the panel
         page.screenshot(f"{name}-phone-popup.png")
@@ -579,6 +582,12 @@ def test_desktop_screenshots_of_each_case(browser, case, tmp_path):
     key = max(_features(page).items(), key=lambda kv: kv[1]["mentions"])[0]
     page.js("situationMap.open(arguments[0]);", key)
     page.popup_title()
+    time.sleep(0.6)  # the pan that brings the popup clear of the controls
+    fit = page.js("""var p = document.querySelector('.leaflet-popup').getBoundingClientRect(), m = situationMap.map.getContainer().getBoundingClientRect();
+        var c = document.querySelector('.leaflet-control-layers').getBoundingClientRect();
+        return [p.left >= m.left, p.top >= m.top, p.right <= m.right, p.bottom <= m.bottom,
+                p.right <= c.left || p.top >= c.bottom || p.bottom <= c.top];""")
+    assert all(fit), fit  # inside the map and clear of the layer list
     page.screenshot(f"{name}-desktop-popup.png")
     _check_clean(page)
 

@@ -287,11 +287,22 @@ function situationMapLayer(data, group) {
   };
 
   function popupOptions() {
-    var size = sm.map.getSize();
+    var map = sm.map, size = map.getSize(), box = map.getContainer().getBoundingClientRect();
+    var narrow = size.x < 560, top = 10, right = 10;
+    // Keep popups clear of the controls: below the top ones on a phone, left of the layer list on a desktop.
+    map.getContainer().querySelectorAll(".leaflet-top .leaflet-control").forEach(function (c) {
+      var r = c.getBoundingClientRect();
+      if (narrow) { top = Math.max(top, r.bottom - box.top + 6); }
+      else if (c.parentNode.classList.contains("leaflet-right") && r.width < size.x / 2) {
+        right = Math.max(right, box.right - r.left + 8);
+      }
+    });
+    var height = size.y - top - 10;
     // Fits the visible map, on a phone too, and leaves room below it for the feature it points
     // at (a short map above the open report panel); longer content scrolls inside the popup.
-    return { maxWidth: Math.max(160, Math.min(340, size.x - 56)), minWidth: Math.min(220, size.x - 56),
-             maxHeight: Math.max(90, Math.min(size.y - 70, Math.round(size.y * 0.55))), autoPanPadding: [10, 10], keepInView: false,
+    return { maxWidth: Math.max(160, Math.min(340, size.x - right - 46)), minWidth: Math.min(220, size.x - right - 46),
+             maxHeight: Math.max(90, Math.min(height - 60, Math.round(height * 0.55))),
+             autoPanPaddingTopLeft: [10, top], autoPanPaddingBottomRight: [right, 10], keepInView: false,
              className: "sm-popup-wrap" };
   }
 
