@@ -63,7 +63,7 @@ class Label:
         return [self.text, round(self.lon, 4), round(self.lat, 4), self.cls, self.minzoom]
 
 
-def label_places(bounds, *, limit: int = 1_000, min_population: int = MIN_POPULATION) -> tuple[LabelPlace, ...]:
+def label_places(bounds, *, limit: int = 800, min_population: int = MIN_POPULATION) -> tuple[LabelPlace, ...]:
     """Towns and cities inside ``bounds`` (west, south, east, north) from the world gazetteer, largest first.
 
     The only place that reads the world gazetteer for labels.
@@ -250,4 +250,7 @@ def choose_labels(bounds, *, reserved=(), limit: int = 450, exclude=()) -> list[
         seen.add(key)
         candidates.append(Label(place.name, place.lon, place.lat, place.kind, rank))
         rank += 1
-    return place_labels(candidates, reserved=reserved)[:limit]
+    # Tiers from two levels below the zoom that shows the whole frame on a 1,000-pixel map:
+    # labels placed for views nobody opens cost time and bytes.
+    fit = max(ZOOMS.start, min(ZOOMS.stop - 1, int(math.log2(1000 / 256 * 360 / span))))
+    return place_labels(candidates, reserved=reserved, zooms=range(max(ZOOMS.start, fit - 2), ZOOMS.stop))[:limit]

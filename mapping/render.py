@@ -99,9 +99,9 @@ def script_json(value) -> str:
     """JSON that is safe inside an HTML ``<script>`` element.
 
     >>> script_json({"t": "</script><b>"})
-    '{"t": "\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e"}'
+    '{"t":"\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e"}'
     """
-    text = json.dumps(value, ensure_ascii=False, sort_keys=False)
+    text = json.dumps(value, ensure_ascii=False, sort_keys=False, separators=(",", ":"), check_circular=False)
     # "{{", "{%" and "{#" never occur in JSON structure, only inside strings: escaping
     # them keeps any template engine from reading report text as template code.
     for opener in ("{{", "{%", "{#"):
@@ -117,7 +117,7 @@ def script_data(value) -> str:
     literal; the string literal is JSON's own, and holds nothing ``<script>`` could end on.
 
     >>> print(script_data({"t": "</script>"}))
-    JSON.parse("{\"t\": \"\\u003c/script\\u003e\"}")
+    JSON.parse("{\"t\":\"\\u003c/script\\u003e\"}")
     """
     return f"JSON.parse({json.dumps(script_json(value), ensure_ascii=False)})"
 
@@ -333,6 +333,15 @@ class _TextIndex:
                  - (self.bisect(self.crlf, offset) - self.bisect(self.crlf, self.body)))
         return offset - self.body + shift
 
+    def mentions(self, mentions) -> list[list[int]]:
+        """[start, end, page start, page end, sentence start, sentence end] of each mention."""
+        if not self.crlf and not self.astral:
+            b = self.body
+            return [[m.start, m.end, m.start - b, m.end - b, max(m.sentence_start, b) - b,
+                     max(m.sentence_start + len(m.sentence), b) - b] for m in mentions]
+        return [[m.start, m.end, self(m.start), self(m.end), self(m.sentence_start), self(m.sentence_start + len(m.sentence))]
+                for m in mentions]
+
     @staticmethod
     def dom_text(report) -> str:
         """The body as the browser holds it in the panel (line ends as LF)."""
@@ -463,8 +472,7 @@ def _feature_json(feature, data: _PageData, key: str, labelled: bool) -> dict:
     at = data.text_index[report]
     props = {"_key": key, "name": feature.name, "kind": feature.kind, "r": report,
              "c": round(feature.confidence, 2),
-             "m": [[m.start, m.end, at(m.start), at(m.end), at(m.sentence_start), at(m.sentence_start + len(m.sentence))]
-                   for m in feature.mentions],
+             "m": at.mentions(feature.mentions),
              "_d": data.details_ref(feature)}
     if feature.when is not None:
         props["w"] = [_when_label(feature.when), _day(feature.when.first), _day(feature.when.last)]
@@ -814,7 +822,7 @@ def _timeline(drawn) -> dict | None:
             "undated": sum(f.when is None for f in drawn)}
 
 
-def _panel_html(situation, layers, keys: dict, symbol_refs: dict, inline_symbols: bool) -> str:
+def _panel_html(situation, layers, keys: dict, symbol_refs: dict, inline_symbols: bool, events=None) -> str:
     from markupsafe import Markup
 
     r = situation.report
@@ -822,7 +830,7 @@ def _panel_html(situation, layers, keys: dict, symbol_refs: dict, inline_symbols
     layer_index = {layer.name: i for i, layer in enumerate(layers)}
     symbols, areas, bands = _legend(drawn)
     colors = [_layer_color(layer) for layer in layers]
-    events = _event_rows(situation, keys, symbol_refs)
+    events = _event_rows(situation, keys, symbol_refs) if events is None else events
     associative = tuple(getattr(situation, "associative", ()) or ())
     counts = [f"{len(drawn)} mapped", f"{len(events)} events" if events else None,
               f"{len(situation.unresolved)} not located" if situation.unresolved else None]
@@ -999,11 +1007,13 @@ def _add_page(m, situation, layers, keys: dict, bounds, symbol_refs: dict, inlin
     root.header.add_child(_raw(f"<style>{_asset('page.css')}</style>"), name="situation_page_css")
     title = situation.report.title or "Situation map"
     root.header.add_child(_raw(_templates().get_template("head.html").render(title=title)), name="situation_head")
-    root.html.add_child(_raw(_panel_html(situation, layers, keys, symbol_refs, inline_symbols)), name="situation_panel")
+    events = _event_rows(situation, keys, symbol_refs)
+    root.html.add_child(_raw(_panel_html(situation, layers, keys, symbol_refs, inline_symbols, events)),
+                        name="situation_panel")
     if not inline_symbols:
         # A large map's events list is built by the page script when it scrolls into view:
         # ten thousand rows of markup would double the time to the first frame.
-        rows = [[e["when"] or "undated", e["label"], e["refs"], e["symbol"]] for e in _event_rows(situation, keys, symbol_refs)]
+        rows = [[e["when"] or "undated", e["label"], e["refs"], e["symbol"]] for e in events]
         if rows:
             m.add_child(_script(f"situationMapEvents({script_data(rows)});"), name="situation_events")
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
