@@ -382,3 +382,40 @@ def test_merged_maps_list_every_report_in_the_header():
     html = _html(map_reports([first, second]))
     header = html.split('<header class="sm-header">', 1)[1].split("</header>", 1)[0]
     assert "First &lt;b&gt;" in header and "Second" in header and "Wire" in header and "2025-11-19" in header
+
+
+def test_associative_and_unresolved_mentions_stay_visible_in_the_text(example_text):
+    """Mentions named only in passing (demonyms, "Syrian-backed") and unlocated ones keep a mark and a list entry."""
+    from dataclasses import dataclass
+    from types import SimpleNamespace
+
+    from mapping.extract import Mention
+    from mapping.situation import Situation
+
+    situation = mapping.map_report(example_text)
+    text = situation.report.text
+    word = "Russian" if "Russian" in text else text.split()[3]
+    start = text.index(word)
+    record = SimpleNamespace(text=word, start=start, end=start + len(word), gazetteer_id="country-ru", role="demonym")
+
+    @dataclass(frozen=True)
+    class WithReason(Mention):
+        reason: str = "ambiguous <b>between</b> two places"
+
+    first = situation.features[0].mentions[0]
+    other = next(m for f in situation.features for m in f.mentions if m.start != first.start)
+    unresolved = WithReason(other.text, other.start, other.end, other.sentence, other.sentence_start,
+                            other.sentence_index, other.key)
+
+    @dataclass(frozen=True)
+    class Richer(Situation):
+        associative: tuple = ()
+
+    richer = Richer(situation.reports, situation.features, situation.unresolved + (unresolved,), associative=(record,))
+    html = _html(richer)
+    _, marks = _panel_text(html)
+    assoc = [attrs for _, t, attrs in marks if attrs.get("class") == "sm-assoc"]
+    if not any(s <= start < e for f in situation.features for m in f.mentions for s, e in [(m.start, m.end)]):
+        assert assoc and "demonym" in assoc[0]["title"]
+    assert "Named in passing" in html and "demonym" in html
+    assert "ambiguous &lt;b&gt;between&lt;/b&gt; two places" in html  # the reason, escaped, in the list
