@@ -448,10 +448,10 @@ def test_stacked_markers_spread_apart(browser, case, tmp_path):
     assert page.js("return document.querySelectorAll('.sm-spread .sm-leg').length") >= 3  # legs back to the place
     header = page.js("return Array.from(document.querySelectorAll('.sm-reports li')).map(function (l) { return l.textContent; })")
     assert [h.split()[:3] for h in header] == [[name, "copy", str(i)] for i in range(3)]  # every report in the header
+    page.screenshot(f"{name}-merged-spread.png")
     page.js("situationMap.map.setZoom(situationMap.map.getZoom() + 2, {animate: false});")
     _settle(page)
     assert _overlaps(_marker_boxes(page), slack=1) == []
-    page.screenshot(f"{name}-merged-spread.png")
     _check_clean(page)
 
 
