@@ -641,3 +641,36 @@ def test_hostile_place_names_and_sources_stay_inert_in_labels_popups_and_tooltip
     assert page.js("return document.querySelectorAll('img[src=x], .leaflet-popup script, .sm-flabel img').length") == 0
     assert feature.source.startswith("<script>")
     _check_clean(page)
+
+
+def test_layers_on_a_notebook_map_quote_the_report_in_their_popups(browser, example_text, tmp_path):
+    """Without the report panel (to_folium(m=...)), popups quote the text carried in the page data."""
+    import folium
+
+    from mapping.render import _leaflet_assets, _raw
+
+    situation = mapping.map_report(example_text, title="Example")
+    m = folium.Map(tiles=None, location=[33, 36], zoom_start=8)
+    m.default_js, m.default_css = [], []  # the notebook's own map, made offline for the test
+    js, css = _leaflet_assets()
+    m.get_root().header.add_child(_raw(f"<style>{css}</style><script>{js}</script>"), name="leaflet")
+    situation.to_folium(m=m)
+    path = tmp_path / "notebook.html"
+    m.save(str(path))
+    browser.get_log("browser")
+    browser.get(path.resolve().as_uri())
+    deadline = time.monotonic() + 10
+    while not browser.execute_script("return !!(window.situationMap && Object.keys(situationMap.features).length)"):
+        assert time.monotonic() < deadline, "no features registered"
+        time.sleep(0.05)
+    key, mention = browser.execute_script("""for (var k in situationMap.features) {
+            var p = situationMap.features[k].layer.feature.properties;
+            if (situationMap.features[k].layer.getLatLng) { return [k, p.m[0]]; } }""")
+    browser.execute_script("situationMap.open(arguments[0]);", key)
+    deadline = time.monotonic() + 10
+    while not browser.execute_script("return !!document.querySelector('.leaflet-popup .sm-quote mark')"):
+        assert time.monotonic() < deadline, "no popup"
+        time.sleep(0.05)
+    quoted = browser.execute_script("return document.querySelector('.leaflet-popup .sm-quote mark').textContent")
+    assert quoted == example_text[mention[0]:mention[1]]
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []

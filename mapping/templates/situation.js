@@ -53,6 +53,13 @@ function situationMapPanes(map) {
   };
   pane("smBase", 150); pane("smAreas", 380, true); pane("smLines", 390, true); pane("smPoints", 420, true);
   pane("smLabels", 450);
+  if (!map._smWired) {
+    // Spread markers and place names again after every move, with or without the report panel
+    // (layers added to a notebook's own map get no sm.init).
+    map._smWired = true;
+    map.on("zoomend moveend resize", function () { situationMap.relayout(); });
+    map.whenReady(function () { situationMap.relayout(); });
+  }
 }
 
 // The offline basemap: country outlines, first-level boundaries, lakes, and place names.
@@ -692,7 +699,6 @@ function situationMapLayer(data, group) {
       }
       sm.relayout();
     });
-    map.on("zoomend moveend resize", sm.relayout);
     if (root) {
       root.addEventListener("click", function (e) {
         var mark = e.target.closest && e.target.closest("[data-f]");
