@@ -40,7 +40,7 @@ new Promise(function (resolve) {
       first_contentful_paint_ms: paint["first-contentful-paint"] || null,
       markers: document.querySelectorAll(".leaflet-marker-icon.sm-icon").length,
       paths: document.querySelectorAll("path.leaflet-interactive").length,
-      labels: document.querySelectorAll(".sm-blabel:not(.sm-off) .sm-blabel-text:not(.sm-hidden)").length,
+      labels: document.querySelectorAll(".sm-blabel .sm-blabel-text:not(.sm-hidden)").length,
       features: window.situationMap ? Object.keys(window.situationMap.features).length : null,
       canvas: document.querySelectorAll("canvas").length,
       heap_mb: performance.memory ? performance.memory.usedJSHeapSize / 1048576 : null

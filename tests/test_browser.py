@@ -372,7 +372,7 @@ _VISIBLE_LABELS = """
         if (r.width === 0 || r.right < frame.left || r.left > frame.right || r.bottom < frame.top || r.top > frame.bottom) { return; }
         out.push({text: el.textContent, kind: kind, minzoom: minzoom, l: r.left, t: r.top, r: r.right, b: r.bottom});
     };
-    situationMap.blabels.forEach(function (l) { add(l.el, 'basemap-' + l.cls, l.minzoom); });
+    situationMap.blabels.forEach(function (l) { if (l.marker && l.marker._map) { add(l.el, 'basemap-' + l.cls, l.minzoom); } });
     situationMap.flabels.forEach(function (l) { if (l.marker._map) { add(l.el, l.area ? 'area' : 'feature', null); } });
     return out;"""
 

@@ -85,15 +85,10 @@ function situationMapBasemap(map, base) {
       renderer: renderer, pane: "smBase", color: "#a59c92", weight: 0.7, dashArray: "5 3", interactive: false
     }).addTo(map);
   }
+  // Place names: [text, lon, lat, class, minzoom]. Their markers are made when first needed
+  // (see sm.declutter): a page of 450 names shows some tens at a time.
   (base.labels || []).forEach(function (l, rank) {
-    // [text, lon, lat, class, minzoom]
-    var html = sm.el("span", "sm-blabel-text", l[0]);
-    var marker = L.marker([l[2], l[1]], {
-      pane: "smLabels", interactive: false, keyboard: false,
-      icon: L.divIcon({ className: "sm-blabel sm-blabel-" + l[3], html: html, iconSize: null, iconAnchor: [0, 0] })
-    });
-    marker.addTo(map);
-    sm.blabels.push({ marker: marker, el: html, minzoom: l[4], rank: rank, cls: l[3] });
+    sm.blabels.push({ data: l, latlng: L.latLng(l[2], l[1]), marker: null, el: null, minzoom: l[4], rank: rank, cls: l[3] });
   });
 }
 
@@ -561,12 +556,23 @@ function situationMapLayer(data, group) {
     // Writes first (every candidate shown), then one layout, then the reads and the decisions.
     var candidates = [];
     sm.flabels.forEach(function (l) { if (l.marker._map && l.marker._icon) { l.el.classList.remove("sm-hidden"); candidates.push(l); } });
+    var view = map.getBounds().pad(0.1);
     sm.blabels.forEach(function (l) {
-      var on = l.minzoom <= zoom + 1e-6;
-      var icon = l.marker._icon;
-      if (!icon) { return; }
-      icon.classList.toggle("sm-off", !on);
-      if (on) { l.el.classList.remove("sm-hidden"); candidates.push(l); }
+      var on = l.minzoom <= zoom + 1e-6 && view.contains(l.latlng);
+      if (!on) {
+        if (l.marker && l.marker._map) { map.removeLayer(l.marker); }
+        return;
+      }
+      if (!l.marker) {
+        l.el = sm.el("span", "sm-blabel-text", l.data[0]);
+        l.marker = L.marker(l.latlng, {
+          pane: map.getPane("smLabels") ? "smLabels" : "markerPane", interactive: false, keyboard: false,
+          icon: L.divIcon({ className: "sm-blabel sm-blabel-" + l.cls, html: l.el, iconSize: null, iconAnchor: [0, 0] })
+        });
+      }
+      if (!l.marker._map) { l.marker.addTo(map); }
+      l.el.classList.remove("sm-hidden");
+      candidates.push(l);
     });
     sm.points.forEach(function (m) {
       if (m._map && m._icon) { var svg = m._icon.querySelector("svg"); if (svg) { taken.push(grow(svg.getBoundingClientRect(), 1)); } }
