@@ -879,8 +879,13 @@ def framing_bounds(drawn) -> tuple[float, float, float, float] | None:
     events = [f for f in located if f.event]
     sites = [f for f in located if f.geometry.geom_type == "Point"]
     seen = {id(f) for f in events}
-    framing = events + [f for f in sites if id(f) not in seen] or located or drawn
-    focus = unary_union([f.geometry for f in framing])
+    framing = [f.geometry for f in events + [f for f in sites if id(f) not in seen]]
+    if not events:
+        # An event known only as a vast area ("an attack in the Red Sea") still gets into the view,
+        # by a point inside it, not by its whole extent.
+        framing += [f.geometry.representative_point() for f in drawn if f.event and _broad(f)]
+    framing = framing or [f.geometry for f in located] or [f.geometry for f in drawn]
+    focus = unary_union(framing)
     return focus.bounds
 
 

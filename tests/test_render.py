@@ -330,6 +330,12 @@ def test_first_view_fits_events_and_sites_not_mentioned_countries():
     assert framing_bounds([country, sea, strike, base]) == (36.0, 18.0, 37.2, 19.6)
     assert framing_bounds([country, sea]) == (20.0, 0.0, 43.0, 28.0)  # nothing else: the areas
     assert framing_bounds([]) is None
+    # An attack known only as "in the Red Sea" is not left off a view framed on a port.
+    port = _feature("Port Z", "port", Point(42.9, 14.8))
+    attack = _feature("Red Sea", "strike", box(32, 12, 43, 28), place_kind="sea", event="strike", geo_precision="region")
+    west, south, east, north = framing_bounds([port, attack])
+    point = attack.geometry.representative_point()
+    assert west <= point.x <= east and south <= point.y <= north and (east - west) < 11
 
 
 def test_every_kind_renders_with_a_sensible_default():
