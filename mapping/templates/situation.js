@@ -143,7 +143,10 @@ function situationMapLayer(data, group) {
   var markerFor = function (f, latlng, className) {
     var p = f.properties, s = symbols[p._s];
     var html = sm.el("span", "sm-mark");
-    html.innerHTML = s.svg;  // our own SVG (render._symbol): no report text
+    // Our own SVG (render._symbol), no report text: parsed once per symbol, then cloned.
+    sm.parsed = sm.parsed || {};
+    if (!sm.parsed[p._s]) { var t = document.createElement("template"); t.innerHTML = s.svg; sm.parsed[p._s] = t.content.firstChild; }
+    html.appendChild(sm.parsed[p._s].cloneNode(true));
     var label = null;
     if (p.lb) { label = sm.el("span", "sm-flabel", p.name); html.appendChild(label); }
     var marker = L.marker(latlng, {
@@ -521,6 +524,7 @@ function situationMapLayer(data, group) {
   function offset(m, dx, dy) {
     var icon = m._icon, size = m._smSize;
     dx = Math.round(dx); dy = Math.round(dy);
+    m._smOffset = [dx, dy];
     icon.style.marginLeft = (dx - size / 2) + "px";
     icon.style.marginTop = (dy - size / 2) + "px";
     m.options.icon.options.popupAnchor = [dx, dy - size / 2];
@@ -541,13 +545,24 @@ function situationMapLayer(data, group) {
     var map = sm.map;
     if (!map) { return; }
     var zoom = map.getZoom(), frame = map.getContainer().getBoundingClientRect();
-    var taken = [];
-    var hits = function (r) {
-      for (var i = 0; i < taken.length; i++) {
-        var t = taken[i];
-        if (r.left < t.right && t.left < r.right && r.top < t.bottom && t.top < r.bottom) { return true; }
+    // Boxes taken so far, in 64-pixel buckets: each test looks at its neighbours only.
+    var grid = {}, cell = 64;
+    var cells = function (r, visit) {
+      for (var x = Math.floor(r.left / cell); x <= Math.floor(r.right / cell); x++) {
+        for (var y = Math.floor(r.top / cell); y <= Math.floor(r.bottom / cell); y++) { if (visit(x + ":" + y)) { return true; } }
       }
       return false;
+    };
+    var taken = { push: function (r) { cells(r, function (k) { (grid[k] = grid[k] || []).push(r); return false; }); } };
+    var hits = function (r) {
+      return cells(r, function (k) {
+        var list = grid[k] || [];
+        for (var i = 0; i < list.length; i++) {
+          var t = list[i];
+          if (r.left < t.right && t.left < r.right && r.top < t.bottom && t.top < r.bottom) { return true; }
+        }
+        return false;
+      });
     };
     var grow = function (r, by) { return { left: r.left - by, top: r.top - by, right: r.right + by, bottom: r.bottom + by }; };
     var inside = function (r) { return r.left >= frame.left && r.right <= frame.right && r.top >= frame.top && r.bottom <= frame.bottom; };
@@ -574,8 +589,12 @@ function situationMapLayer(data, group) {
       l.el.classList.remove("sm-hidden");
       candidates.push(l);
     });
+    // Symbols, from where spread() put them (no reading back from the page).
     sm.points.forEach(function (m) {
-      if (m._map && m._icon) { var svg = m._icon.querySelector("svg"); if (svg) { taken.push(grow(svg.getBoundingClientRect(), 1)); } }
+      if (!m._map || !m._icon) { return; }
+      var p = map.latLngToContainerPoint(m.getLatLng()), o = m._smOffset || [0, 0], h = m._smSize / 2 + 1;
+      var x = frame.left + p.x + o[0], y = frame.top + p.y + o[1];
+      taken.push({ left: x - h, top: y - h, right: x + h, bottom: y + h });
     });
     var rects = candidates.map(function (l) { return l.el.getBoundingClientRect(); });
     var named = {};
