@@ -596,15 +596,31 @@ function situationMapLayer(data, group) {
       var x = frame.left + p.x + o[0], y = frame.top + p.y + o[1];
       taken.push({ left: x - h, top: y - h, right: x + h, bottom: y + h });
     });
-    var rects = candidates.map(function (l) { return l.el.getBoundingClientRect(); });
     var named = {};
-    candidates.forEach(function (l, i) {
-      var r = grow(rects[i], 1), target = l.el, text = target.textContent;
-      // The same name twice close by (a strike and an incursion at one town) is written once.
-      var twin = (named[text] || []).some(function (t) { return Math.abs(t.left - r.left) + Math.abs(t.top - r.top) < 160; });
-      if (twin || !inside(rects[i]) || hits(r)) { target.classList.add("sm-hidden"); }
-      else { taken.push(r); (named[text] = named[text] || []).push(r); }
-    });
+    var decide = function (list, retry) {
+      var rects = list.map(function (l) { return l.el.getBoundingClientRect(); });  // one layout for the lot
+      var failed = [];
+      list.forEach(function (l, i) {
+        var r = grow(rects[i], 1), target = l.el, text = target.textContent;
+        // The same name twice close by (a strike and an incursion at one town) is written once.
+        var twin = (named[text] || []).some(function (t) { return Math.abs(t.left - r.left) + Math.abs(t.top - r.top) < 160; });
+        if (twin || !inside(rects[i]) || hits(r)) {
+          target.classList.add("sm-hidden");
+          if (!twin && retry) { failed.push(l); }
+        } else { taken.push(r); (named[text] = named[text] || []).push(r); }
+      });
+      return failed;
+    };
+    // Mapped features' names first, on the right of their symbol, else on its left; then the basemap's.
+    var features = candidates.filter(function (l) { return l.marker._smLabel === l.el; });
+    var others = candidates.filter(function (l) { return l.marker._smLabel !== l.el; });
+    features.forEach(function (l) { l.el.classList.remove("sm-left"); });
+    var left = decide(features, true);
+    if (left.length) {
+      left.forEach(function (l) { l.el.classList.add("sm-left"); l.el.classList.remove("sm-hidden"); });
+      decide(left, false);
+    }
+    decide(others, false);
   };
 
   var scheduled = false;
@@ -715,7 +731,8 @@ function situationMapLayer(data, group) {
     map.invalidateSize(false);
     if (bounds) {
       var right = layers && !narrow ? Math.min(layers.offsetWidth + 20, map.getSize().x * 0.4) : 10;
-      map.fitBounds(bounds, { paddingTopLeft: [narrow ? 10 : 50, 10], paddingBottomRight: [right, 10], animate: false,
+      // Room for half a symbol around the frame, so that nothing on its edge is cut.
+      map.fitBounds(bounds, { paddingTopLeft: [narrow ? 22 : 50, 22], paddingBottomRight: [Math.max(right, 22), 22], animate: false,
                               maxZoom: 11 });
     }
     map.on("overlayadd overlayremove", function (e) {
