@@ -871,8 +871,6 @@ def framing_bounds(drawn) -> tuple[float, float, float, float] | None:
     Events and places that are points or small areas set the frame; mentioned countries,
     regions and seas do so only when nothing else is drawn.
     """
-    from shapely.ops import unary_union
-
     if not drawn:
         return None
     located = [f for f in drawn if not _broad(f)]
@@ -885,8 +883,11 @@ def framing_bounds(drawn) -> tuple[float, float, float, float] | None:
         # by a point inside it, not by its whole extent.
         framing += [f.geometry.representative_point() for f in drawn if f.event and _broad(f)]
     framing = framing or [f.geometry for f in located] or [f.geometry for f in drawn]
-    focus = unary_union(framing)
-    return focus.bounds
+    # Bounds of the bounds (no union: cheaper, and indifferent to an invalid derived area).
+    boxes = [g.bounds for g in framing if not g.is_empty]
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 # -- the map ---------------------------------------------------------------------------------

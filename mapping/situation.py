@@ -234,7 +234,15 @@ def _geometry_json(geometry) -> dict:
     from shapely.geometry.polygon import orient
 
     if geometry.geom_type in ("Polygon", "MultiPolygon"):
-        snapped = shapely.set_precision(geometry, 1e-6)
+        try:
+            snapped = shapely.set_precision(geometry, 1e-6)
+        except shapely.errors.GEOSException:
+            # An invalid input (a derived area of a vast region can fold onto itself): repair, then snap.
+            snapped = shapely.make_valid(geometry)
+            try:
+                snapped = shapely.set_precision(snapped, 1e-6)
+            except shapely.errors.GEOSException:
+                pass
         if not snapped.is_empty and snapped.geom_type in ("Polygon", "MultiPolygon"):
             geometry = snapped
     if geometry.geom_type == "Polygon":

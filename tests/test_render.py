@@ -425,3 +425,10 @@ def test_associative_and_unresolved_mentions_stay_visible_in_the_text(example_te
         assert assoc and "demonym" in assoc[0]["title"]
     assert "Named in passing" in html and "demonym" in html
     assert "ambiguous &lt;b&gt;between&lt;/b&gt; two places" in html  # the reason, escaped, in the list
+
+
+def test_an_invalid_derived_area_still_renders_and_exports():
+    """ "northern outskirts of Europe" derives a folded polygon from a vast region: no crash anywhere."""
+    situation = mapping.map_report("northern outskirts of Europe")
+    assert situation.to_geojson()
+    assert "situationMap.init" in _html(situation)
