@@ -38,8 +38,11 @@ new Promise(function (resolve) {
       dom_content_loaded_ms: nav.domContentLoadedEventEnd || null,
       load_ms: nav.loadEventEnd || null,
       first_contentful_paint_ms: paint["first-contentful-paint"] || null,
-      markers: document.querySelectorAll(".leaflet-marker-icon").length,
+      markers: document.querySelectorAll(".leaflet-marker-icon.sm-icon").length,
       paths: document.querySelectorAll("path.leaflet-interactive").length,
+      labels: document.querySelectorAll(".sm-blabel .sm-blabel-text:not(.sm-hidden)").length,
+      features: window.situationMap ? Object.keys(window.situationMap.features).length : null,
+      canvas: document.querySelectorAll("canvas").length,
       heap_mb: performance.memory ? performance.memory.usedJSHeapSize / 1048576 : null
     });
   }); });
@@ -109,7 +112,8 @@ def first_render(html_path, chromium: str, timeout: float = 180.0) -> dict:
     Returns ``startup_s`` (process start to a tab ready), ``first_render_s``
     (navigation start to the first frame after ``load``), ``load_s``,
     ``dom_content_loaded_s``, ``first_contentful_paint_s``, ``wall_s`` (process
-    start to that frame), ``markers``/``paths`` drawn by Leaflet and the JS heap.
+    start to that frame), ``markers``/``paths`` drawn by Leaflet as SVG (points on a canvas
+    count in ``features`` only), basemap ``labels`` shown, ``canvas`` elements and the JS heap.
     """
     url = Path(html_path).resolve().as_uri()
     profile = tempfile.mkdtemp(prefix="sm-bench-chromium-")
@@ -153,6 +157,7 @@ def first_render(html_path, chromium: str, timeout: float = 180.0) -> dict:
             "dom_content_loaded_s": s(value["dom_content_loaded_ms"]),
             "first_contentful_paint_s": s(value["first_contentful_paint_ms"]), "wall_s": done - started,
             "markers": value["markers"], "paths": value["paths"], "heap_mb": value["heap_mb"],
+            "labels": value["labels"], "features": value["features"], "canvas": value["canvas"],
             "js_errors": len(errors),
         }
     finally:

@@ -451,9 +451,10 @@ def bench_scale(args, results):
                          _fmt(fig["render_html_cpu_s"]),
                          _fmt(fig["total_s"]), _fmt(fig["html_mb"]), _fmt(fig["to_geojson_s"]), _fmt(fig["geojson_mb"]),
                          _fmt(b.get("first_render_s")) if b else ("skipped" if browser is None else "failed"),
-                         f"{b['markers']:,}/{b['paths']:,}" if b else "n/a"])
+                         (f"{b['features']:,} ({b['markers']:,} SVG, {b['paths']:,} paths"
+                          f"{', canvas' if b.get('canvas') else ''}), {b['labels']:,} names") if b else "n/a"])
     _print(_table(["situation", "build s", "render_html s", "render_html CPU s", "built s", "HTML MB", "to_geojson s", "GeoJSON MB",
-                   "first render s", "markers/paths drawn"], rows))
+                   "first render s", "features drawn, basemap names shown"], rows))
     _print("\nbuild = report text, Feature and Situation objects (8 actors' layers, 8 event kinds, "
            "48-vertex polygons; benchmarks/synthetic.py); built = build + render_html (the page as a string). "
            "first render = headless Chromium, navigation start to the first frame after the load event. "

@@ -31,17 +31,15 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import math
 import re
 import statistics
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import shapely
 from pyproj import Geod
-from shapely.geometry import LineString, MultiPoint, MultiPolygon, Point, Polygon
+from shapely.geometry import LineString, MultiPoint, Point
 from shapely.ops import nearest_points
 
 HERE = Path(__file__).resolve().parent
@@ -50,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 import build_packs as packs  # noqa: E402  (Natural Earth loaders and finishing helpers)
-from mapping.names import name_key  # noqa: E402
+from mapping.names import ROMANISED_SCRIPT_COUNTRIES, name_key, plain_romanisation, variant_key  # noqa: E402
 from mapping.world import TableBuilder, kind_for_population, read_store, write_store  # noqa: E402
 
 DEFAULT_OUT = ROOT / "mapping" / "data" / "world"
@@ -306,6 +304,42 @@ def aliases_for(sub, iso_record) -> list[str]:
     return [a for a in out if a != sub.name]
 
 
+#: Countries whose own script is not Latin: GeoNames gives their regions in a romanisation
+#: ("Ḩayfā", "Zhytomyrska oblast") where English has a name of its own ("Haifa District", "Zhytomyr Oblast").
+NON_LATIN_SCRIPT = frozenset(
+    "AE AF BH DZ EG EH IL IQ IR JO KW LB LY MA MR OM PK PS QA SA SD SO SY TD TN YE "  # Arabic, Hebrew, Persian
+    "RU UA BY BG RS MK KZ KG TJ MN GR CY AM GE ER ET "  # Cyrillic, Greek, Armenian, Georgian, Ge'ez
+    "CN JP KR KP TW TH LA KH MM NP BD LK BT".split())
+
+
+def _skeleton(name: str) -> str:
+    """The first consonants of a name's main word, to tell a spelling of it from a translation."""
+    words = [w for w in name_key(name).split() if w not in ("al", "el", "ash", "as", "ad", "an", "ar", "at", "az")]
+    return variant_key(words[0])[:2] if words else ""
+
+
+def display_name(sub, iso_record) -> str:
+    """The name a first-level region is shown by: the English spelling where the registry gives a
+    romanisation ("Ḩayfā" -> "Haifa District", "Zhytomyrska oblast" -> "Zhytomyr Oblast"), and
+    without scholarly marks otherwise ("Ad Daqahlīyah" -> "Ad Daqahliyah"). A spelling, never a
+    translation: Latin-script countries keep their own names (Colón, Espírito Santo, Île-de-France).
+
+    The registry's own name stays an alias.
+    """
+    name, country = sub.name, sub.geonames_code.split(".")[0]
+    if country not in NON_LATIN_SCRIPT or (name.isascii() and not name.split()[-1].islower()):
+        return name
+    skeleton = _skeleton(name)
+    spellings = [a for a in (*english_alternates(iso_record), *sub.aliases)
+                 if a.isascii() and latin(a) and len(a.split()) <= 3 and a != name and _skeleton(a) == skeleton]
+    with_unit = [a for a in spellings if a.split()[-1].lower() in UNIT_WORDS and a.split()[-1][0].isupper()]
+    if with_unit:
+        return min(with_unit, key=len)
+    if spellings:
+        return spellings[0]
+    return plain_romanisation(name, country) if country in ROMANISED_SCRIPT_COUNTRIES else name
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
@@ -407,12 +441,12 @@ def main(argv=None) -> int:
                 source = "ISO 3166-2 point from iso3166-2 (no polygon: Natural Earth and GeoNames could not place it)"
             share = inside / total if total else None
             rows.append((cc, a1, s.name, len(subs_cc), method, total, share, in_poly, longest))
-            table.add(geonameid=s.geonames_id or 0, name=s.name, lon=round(label[0], 5), lat=round(label[1], 5),
-                      population=region_population.get((cc, a1), 0),
+            table.add(geonameid=s.geonames_id or 0, name=display_name(s, iso_record), lon=round(label[0], 5),
+                      lat=round(label[1], 5), population=region_population.get((cc, a1), 0),
                       country=cc, admin1=a1, kind="admin_area", level=1, subtype=region_subtype(s),
                       precision_m=PRECISION_M[method], approximate=True, source=source,
-                      aliases=aliases_for(s, iso_record), area=geom, code=s.iso_code,
-                      keys=aliases_for(s, iso_record))
+                      aliases=[a for a in [s.name, *aliases_for(s, iso_record)] if a != display_name(s, iso_record)],
+                      area=geom, code=s.iso_code, keys=[s.name, *aliases_for(s, iso_record)])
         print(f"  {cc}: {len(subs_cc)} regions, {len(geoms)} polygons")
 
     # Second-level units: points at the centre of their places.

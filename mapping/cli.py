@@ -462,7 +462,7 @@ def _add_batch(sub, common) -> None:
     b.add_argument("input", metavar="INPUT", help="folder of report files, JSON Lines file, or '-' for JSON Lines on stdin")
     b.add_argument("-o", "--output", required=True, metavar="OUT", help="output folder (created if missing)")
     b.add_argument("--map", metavar="MAP.html", help="also write one merged map of the reports "
-                   f"(the first --map-limit of them)")
+                   "(the first --map-limit of them)")
     b.add_argument("--map-limit", type=_count, default=DEFAULT_MAP_LIMIT, metavar="N",
                    help=f"reports in the merged map (default {DEFAULT_MAP_LIMIT:,}; a map of many more would not open)")
     b.add_argument("--engine", choices=ENGINES, default="local",

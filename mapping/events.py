@@ -271,7 +271,6 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
         if not tokens:
             continue
         words = [t.text.lower() for t in tokens]
-        starts = [t.start for t in tokens]
         lo, hi = bisect.bisect_left(actor_starts, s_start), bisect.bisect_left(actor_starts, s_end)
         sentence_actors = [a for a in actor_mentions[lo:hi] if a.role != "controller"]
         places = by_sentence.get(si, [])
@@ -364,7 +363,6 @@ def _refine(kind: str, clause: str, before: str) -> tuple[str, str | None]:
 def _agent(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, actor_at, army, previous, s_start):
     """The agent(s) of a trigger as actor ids (an empty tuple: unknown); None when the subject is not an actor."""
     words = [t.text.lower() for t in tokens]
-    t_start = tokens[i].start
     if passive:
         by = re.search(r"\bby\s+(?:the\s+)?", text[tokens[i + n - 1].end:reach[1]])
         if by:

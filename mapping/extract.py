@@ -41,7 +41,7 @@ from functools import cache
 from importlib import resources
 
 from .actors import ActorMention, actors, find_actor_mentions, seat_actor
-from .gazetteer import PHYSICAL_KINDS, SETTLEMENT_KINDS, SITE_KINDS, Gazetteer
+from .gazetteer import PHYSICAL_KINDS, SITE_KINDS, Gazetteer
 from .names import join_keys, name_key, word_keys
 from .report import Report
 from .text import Token, sentence_index, sentence_spans, tokenize
@@ -665,7 +665,7 @@ def _features(text, tokens, i, n, cand: Candidate, gazetteer: Gazetteer, doc: _D
         f.append(f"c-1:{_shape(prev.text)}")
         if _joinable(before) and prev.is_capitalized and prev.text not in _w("name_openers"):
             f.append("inside-name:after-capital")
-        if prev.text.rstrip(".") in _w("titles"):
+        if prev.text.rstrip(".") in _w("titles") or prev.text in _w("person_roles"):
             f.append("person:title-before")
         if prev.text in doc.first_names or _person_names().get(prev.text, (0.0, 0.0))[0] >= 0.01:
             if _joinable(before) and prev.is_capitalized:
@@ -677,8 +677,8 @@ def _features(text, tokens, i, n, cand: Candidate, gazetteer: Gazetteer, doc: _D
     else:
         f.append(f"w+1:{_context_word(nxt)}")
         f.append(f"c+1:{_shape(nxt.text)}")
-        if _joinable(after) and nxt.text in _w("organisation_words"):
-            f.append("org-after")
+        if _joinable(after) and (nxt.text in _w("organisation_words") or nxt.text.lower() in _w("named_after_words")):
+            f.append("org-after")  # "Paris Police Department"; "West Nile virus" is named after a place too
         elif _org_in_run(text, tokens, i + n):
             f.append("org-after")  # "UK Maritime Trade Operations", "Devon and Cornwall Police"
         if _joinable(after) and nxt.is_capitalized and nxt.text not in _w("place_type_words") \

@@ -29,14 +29,14 @@ import math
 import os
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from .errors import GazetteerError
-from .names import name_key
+from .names import name_key, plain_romanisation
 
 __all__ = ["Place", "Gazetteer", "KINDS", "AREA_KINDS", "LINE_KINDS", "PHYSICAL_KINDS", "SITE_KINDS", "SETTLEMENT_KINDS",
            "load_pack", "default_gazetteer", "bundled_pack_paths"]
@@ -274,9 +274,13 @@ class Gazetteer:
         has_area = w.has_area(row)
         lon, lat = w.lon[row], w.lat[row]
         level = w.level[row] or None
+        # GeoNames' scholarly romanisation ("Ḩamāh") is kept as an alias; the map shows the plain one.
+        name, country = w.name[row], w.country[row]
+        shown = plain_romanisation(name, country)
+        aliases = w.aliases(row) if shown == name else (name, *w.aliases(row))
         return Place(
-            id=f"gn:{gid}", name=w.name[row], kind=w.kind[row],
-            geometry=_StoreArea(w, row) if has_area else Point(lon, lat), country=w.country[row], aliases=w.aliases(row),
+            id=f"gn:{gid}", name=shown, kind=w.kind[row],
+            geometry=_StoreArea(w, row) if has_area else Point(lon, lat), country=country, aliases=aliases,
             precision_m=float(w.precision_m[row]), approximate=bool(w.approximate[row]), geonameid=gid or None,
             population=w.population[row] or None, admin1=w.admin1[row], pack="geonames",
             source=w.source[row].replace("{geonameid}", str(gid)), label=(lon, lat) if has_area else None,

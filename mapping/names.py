@@ -46,7 +46,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["name_key", "fold", "word_keys", "join_keys", "variant_key", "VARIANT_MIN_CONSONANTS"]
+__all__ = ["name_key", "fold", "word_keys", "join_keys", "variant_key", "VARIANT_MIN_CONSONANTS", "plain_romanisation"]
 
 _APOSTROPHES = dict.fromkeys(map(ord, "'’‘ʼʻʿʾ`´ʹ"), None)
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—_/.,]+")
@@ -64,6 +64,27 @@ def _transliterate(text: str) -> str:
         decomposed = unicodedata.normalize("NFKD", text)
         return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return anyascii(text)
+
+
+#: Countries whose place names GeoNames gives in a scholarly romanisation of Arabic, Persian, Pashto
+#: or Hebrew ("Ḩamāh", "Tall Abīb"): its macrons, dots and ayn marks are not written in English.
+ROMANISED_SCRIPT_COUNTRIES = frozenset(
+    "AE AF BH DZ EG EH IL IQ IR JO KW LB LY MA MR OM PK PS QA SA SD SO SY TD TN YE".split())
+_AYN_HAMZA = dict.fromkeys(map(ord, "‘’ʿʾʻʼ"), None)
+
+
+def plain_romanisation(name: str, country: str | None) -> str:
+    """``name`` as English writes it: without the romanisation marks of Arabic-script countries.
+
+    Native Latin spellings keep their letters (Zahlé, São Paulo, Timişoara).
+
+    >>> plain_romanisation("Ḩamāh", "SY"), plain_romanisation("B‘alabak", "LB"), plain_romanisation("Zahlé", "FR")
+    ('Hamah', 'Balabak', 'Zahlé')
+    """
+    if name.isascii() or country not in ROMANISED_SCRIPT_COUNTRIES:
+        return name
+    decomposed = unicodedata.normalize("NFD", name.translate(_AYN_HAMZA))
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
 
 
 def fold(text: str) -> str:

@@ -396,8 +396,13 @@ def _contract_shape(geometry):
     if geometry.geom_type in ("Polygon", "MultiPolygon"):
         try:
             snapped = shapely.set_precision(geometry, 1e-6)
-        except shapely.errors.GEOSException:  # an invalid derived area: write it as it is rather than fail the report
-            snapped = geometry
+        except shapely.errors.GEOSException:
+            # An invalid input (a derived area of a vast region can fold onto itself): repair, then snap.
+            snapped = shapely.make_valid(geometry)
+            try:
+                snapped = shapely.set_precision(snapped, 1e-6)
+            except shapely.errors.GEOSException:
+                pass
         if not snapped.is_empty and snapped.geom_type in ("Polygon", "MultiPolygon"):
             geometry = snapped
     if geometry.geom_type == "Polygon":

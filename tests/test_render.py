@@ -125,7 +125,7 @@ def test_text_panel_shows_the_report_with_every_mention_at_its_offsets(example_t
         if drawn:
             assert "sm-m" in attrs["class"] and len(attrs["data-f"].split()) == len(drawn)
         else:
-            assert "data-f" not in attrs and attrs["class"] in ("sm-ctx", "sm-unres")
+            assert "data-f" not in attrs and attrs["class"] in ("sm-ctx", "sm-unres", "sm-assoc")
 
 
 def test_mapped_mentions_take_their_layer_colour_and_unresolved_ones_are_marked():
@@ -175,19 +175,17 @@ def test_unsafe_urls_are_not_linked(example_text):
     assert "javascript:" not in html
 
 
-def test_shared_geometries_are_written_once_and_coincident_points_spread():
-    from mapping.render import _nudge_coincident_points, _share_geometries
+def test_shared_geometries_are_written_once_and_points_are_never_shared():
+    from mapping.render import _share_geometries
 
     square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
     point = {"type": "Point", "coordinates": [36.3, 33.5]}
     datas = [{"features": [{"geometry": dict(square), "properties": {}}, {"geometry": dict(point), "properties": {}}]},
              {"features": [{"geometry": dict(square), "properties": {}}, {"geometry": dict(point), "properties": {}}]}]
-    _nudge_coincident_points(datas)
-    nudges = [d["features"][1]["properties"]["_nudge"] for d in datas]
-    assert nudges[0] != nudges[1] and all(abs(x) <= 11 and abs(y) <= 11 for x, y in nudges)
     table = _share_geometries(datas, "p-")
-    assert list(table.values()).count(square) == 1 and list(table.values()).count(point) == 1
-    assert all(f["geometry"] is None and f["properties"]["_g"] in table for d in datas for f in d["features"])
+    assert list(table.values()) == [square]
+    assert all(d["features"][0]["geometry"] is None and d["features"][0]["properties"]["_g"] in table for d in datas)
+    assert all(d["features"][1]["geometry"] == point for d in datas)  # a reference would be longer than the point
 
 
 def test_layers_added_to_an_existing_map_bring_no_panel(example_text):
@@ -208,3 +206,227 @@ def test_merged_reports_each_show_their_text():
     assert '<h3 class="sm-report-title">First</h3>' in html and '<h3 class="sm-report-title">Second</h3>' in html
     _, marks = _panel_text(html)
     assert {"Quneitra", "Hmeimim air base"} <= {t for _, t, _ in marks}
+
+
+# -- what the page carries for the browser to build popups, labels and the timeline ---------------
+
+def _page_data(html):
+    """The layers' data as the page script receives it (the JSON argument of each situationMapLayer call)."""
+
+    return [_script_value(chunk) for chunk in html.split("= situationMapLayer(")[1:]]
+
+
+def _script_value(chunk):
+    """The value of the ``JSON.parse("...")`` expression at the start of ``chunk``."""
+    import json
+
+    assert chunk.startswith("JSON.parse(")
+    text, _ = json.JSONDecoder().raw_decode(chunk[len("JSON.parse("):])
+    return json.loads(text)
+
+
+def _tables(html):
+
+    return _script_value(re.split(r"situationMapTables\(map_\w+, ", html, maxsplit=1)[1])
+
+
+def test_popups_are_data_with_offsets_into_the_panel_text(example_text):
+    situation = mapping.map_report(example_text, title="Example")
+    html = _html(situation)
+    assert '<blockquote class="sm-quote"' not in html  # no popup markup in the page: the script builds it
+    report = situation.report
+    text, _ = _panel_text(html)
+    features = [f for d in _page_data(html) for f in d["features"]]
+    by_name = {f.name: f for f in situation.features if not f.context}
+    assert len(features) == len(by_name) or len(features) == sum(not f.context for f in situation.features)
+    for feature in features:
+        p = feature["properties"]
+        assert "_popup" not in p and "_tooltip" not in p
+        source = next(f for f in situation.features if f.name == p["name"] and not f.context
+                      and [[m.start, m.end] for m in f.mentions] == [m[:2] for m in p["m"]])
+        for (start, end, page_start, page_end, sentence_start, sentence_end), m in zip(p["m"], source.mentions):
+            assert text[page_start:page_end] == m.text == report.text[start:end]
+            assert text[sentence_start:sentence_end] == m.sentence
+    details = _tables(html)["details"]
+    assert all(f["properties"]["_d"] in details for f in features)
+
+
+def test_page_offsets_follow_the_browser_copy_of_the_text():
+    """CRLF becomes LF in the page, and an emoji is two JavaScript characters: offsets follow."""
+    from mapping.render import _TextIndex
+
+    text = " date 2025-11-18\r\nIsraeli troops \U0001F6A9 set up a checkpoint near Quneitra.\r\nThen Damascus."
+    situation = mapping.map_report(text)
+    index = _TextIndex(situation.report)
+    page = _TextIndex.dom_text(situation.report)
+    js = page.encode("utf-16-le")
+    for f in situation.features:
+        for m in f.mentions:
+            a, b = index(m.start), index(m.end)
+            assert js[2 * a:2 * b].decode("utf-16-le") == m.text
+
+
+def test_confidence_bands_are_drawn_differently():
+    from mapping.render import _symbol, confidence_band
+
+    assert [confidence_band(c)[0] for c in (0.95, 0.8, 0.79, 0.6, 0.52, 0.0)] == \
+        ["solid", "solid", "dashed", "dashed", "hollow", "hollow"]
+    svgs = {band: _symbol("town", "#1f5fbf", band)["svg"] for band in ("solid", "dashed", "hollow")}
+    assert len(set(svgs.values())) == 3
+    assert 'fill="#fff"' in svgs["hollow"].split("/>")[0] and "stroke-dasharray" in svgs["dashed"]
+
+
+def test_city_town_and_village_have_distinct_symbols_and_every_kind_has_a_label():
+    from mapping.gazetteer import KINDS
+    from mapping.render import KIND_LABELS, _symbol
+
+    symbols = {k: _symbol(k, "#1f5fbf")["svg"] for k in ("city", "town", "village")}
+    assert len(set(symbols.values())) == 3
+    kinds = set(KINDS) | {"quarter", "sea", "strait", "river", "lake", "canal", "mountain_range", "desert", "peninsula",
+                          "island", "valley", "forest", "plain", "airport", "port", "dam", "power_plant", "bridge",
+                          "hospital", "facility"}
+    assert kinds <= set(KIND_LABELS)
+
+
+def test_colours_reach_wcag_aa_on_the_basemap():
+    import json
+    from importlib import resources
+
+    from mapping.render import LAND, _color, accessible, contrast
+
+    actors = json.loads((resources.files("mapping") / "data" / "actors.json").read_text(encoding="utf-8"))
+    ids = [a["id"] for a in (actors if isinstance(actors, list) else actors.get("actors", []))] or [None]
+    for actor in ids:
+        assert contrast(_color(actor), LAND) >= 3.0, actor  # symbols and outlines: 3:1
+        assert contrast(accessible(_color(actor), LAND, 4.5), LAND) >= 4.5  # names written in the colour
+    # Basemap label colours (page CSS) on the land colour.
+    for text_color in ("#222222", "#333333", "#444444", "#555555", "#5a5248"):
+        assert contrast(text_color, LAND) >= 4.5
+
+
+def _feature(name, kind, geometry, **changes):
+    from mapping.extract import Mention
+    from mapping.situation import Feature
+
+    mention = Mention(name, 0, len(name), name + ".", 0, 0, name.lower())
+    base = dict(id=name, name=name, kind=kind, place_kind=kind, geometry=geometry, layer="Other places", actor=None,
+                mentions=(mention,), gazetteer_id=None, confidence=0.9, method="test", source="test",
+                precision_m=100.0, approximate=False, geo_precision="site")
+    base.update(changes)
+    return Feature(**base)
+
+
+def test_first_view_fits_events_and_sites_not_mentioned_countries():
+    from shapely.geometry import Point, box
+
+    from mapping.render import framing_bounds
+
+    country = _feature("Bigland", "country", box(20, 0, 40, 20), geo_precision="region")
+    sea = _feature("Red Sea", "sea", box(32, 12, 43, 28), geo_precision="region")
+    strike = _feature("Port X", "strike", Point(37.2, 19.6), place_kind="city", event="strike")
+    base = _feature("Base Y", "airbase", Point(36.0, 18.0))
+    assert framing_bounds([country, sea, strike, base]) == (36.0, 18.0, 37.2, 19.6)
+    assert framing_bounds([country, sea]) == (20.0, 0.0, 43.0, 28.0)  # nothing else: the areas
+    assert framing_bounds([]) is None
+    # An attack known only as "in the Red Sea" is not left off a view framed on a port.
+    port = _feature("Port Z", "port", Point(42.9, 14.8))
+    attack = _feature("Red Sea", "strike", box(32, 12, 43, 28), place_kind="sea", event="strike", geo_precision="region")
+    west, south, east, north = framing_bounds([port, attack])
+    point = attack.geometry.representative_point()
+    assert west <= point.x <= east and south <= point.y <= north and (east - west) < 11
+
+
+def test_every_kind_renders_with_a_sensible_default():
+    from shapely.geometry import LineString, Point, box
+
+    from mapping.render import _style, _symbol_kind
+
+    river = _feature("Nile", "river", LineString([(32.5, 15.6), (32.6, 17.0)]), geo_precision="part")
+    sea = _feature("Red Sea", "sea", box(32, 12, 43, 28), geo_precision="region")
+    desert = _feature("Sahara", "desert", box(0, 15, 30, 30), geo_precision="region")
+    site = _feature("Merowe Dam", "dam", Point(31.8, 18.7))
+    odd = _feature("Somewhere", "volcano", Point(1, 1))
+    assert _style(river, "#1f5fbf")["fill"] is False and _style(river, "#1f5fbf")["weight"] >= 3
+    for area in (sea, desert):
+        style = _style(area, "#1f5fbf")
+        assert style["stroke"] is False and style["fillOpacity"] <= 0.1  # faint, never a border-like line
+    assert _symbol_kind(site) == "dam" and _symbol_kind(odd) == "volcano"
+    from mapping.render import _symbol
+
+    assert "<circle" in _symbol("volcano", "#1f5fbf")["svg"]  # unknown kinds: a plain dot
+
+
+def test_labels_come_in_tiers_and_never_collide_at_any_zoom():
+    from mapping.labels import _box, choose_labels
+
+    labels = choose_labels((35.6, 32.6, 36.4, 33.4))
+    assert len(labels) >= 30
+    assert len({l.minzoom for l in labels}) >= 3  # more labels appear as one zooms in
+    assert any(l.cls == "country" for l in labels) and any(l.cls in ("city", "town") for l in labels)
+    for zoom in range(4, 14):
+        shown = [_box(l, zoom) for l in labels if l.minzoom <= zoom]
+        for i, a in enumerate(shown):
+            for b in shown[i + 1:]:
+                assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), zoom
+
+
+def test_seed_html_stays_under_one_megabyte(seed_situation):
+    html = _html(seed_situation)
+    assert len(html.encode("utf-8")) < 1_000_000
+    assert "situationMapBasemap(" in html and "sm-timeline" in html
+
+
+def test_merged_maps_list_every_report_in_the_header():
+    from mapping import read_report
+    from mapping.pipeline import map_reports
+
+    first = read_report(" date 2025-11-18 Israeli troops set up a checkpoint near Quneitra.", title="First <b>")
+    second = read_report("Russian officials visited Hmeimim air base on Monday.", title="Second", source="Wire",
+                         published="2025-11-19")
+    html = _html(map_reports([first, second]))
+    header = html.split('<header class="sm-header">', 1)[1].split("</header>", 1)[0]
+    assert "First &lt;b&gt;" in header and "Second" in header and "Wire" in header and "2025-11-19" in header
+
+
+def test_associative_and_unresolved_mentions_stay_visible_in_the_text(example_text):
+    """Mentions named only in passing (demonyms, "Syrian-backed") and unlocated ones keep a mark and a list entry."""
+    from dataclasses import dataclass
+    from types import SimpleNamespace
+
+    from mapping.extract import Mention
+    from mapping.situation import Situation
+
+    situation = mapping.map_report(example_text)
+    text = situation.report.text
+    word = "Russian" if "Russian" in text else text.split()[3]
+    start = text.index(word)
+    record = SimpleNamespace(text=word, start=start, end=start + len(word), gazetteer_id="country-ru", role="demonym")
+
+    @dataclass(frozen=True)
+    class WithReason(Mention):
+        reason: str = "ambiguous <b>between</b> two places"
+
+    first = situation.features[0].mentions[0]
+    other = next(m for f in situation.features for m in f.mentions if m.start != first.start)
+    unresolved = WithReason(other.text, other.start, other.end, other.sentence, other.sentence_start,
+                            other.sentence_index, other.key)
+
+    @dataclass(frozen=True)
+    class Richer(Situation):
+        associative: tuple = ()
+
+    richer = Richer(situation.reports, situation.features, situation.unresolved + (unresolved,), associative=(record,))
+    html = _html(richer)
+    _, marks = _panel_text(html)
+    assoc = [attrs for _, t, attrs in marks if attrs.get("class") == "sm-assoc"]
+    if not any(s <= start < e for f in situation.features for m in f.mentions for s, e in [(m.start, m.end)]):
+        assert assoc and "demonym" in assoc[0]["title"]
+    assert "Named in passing" in html and "demonym" in html
+    assert "ambiguous &lt;b&gt;between&lt;/b&gt; two places" in html  # the reason, escaped, in the list
+
+
+def test_an_invalid_derived_area_still_renders_and_exports():
+    """ "northern outskirts of Europe" derives a folded polygon from a vast region: no crash anywhere."""
+    situation = mapping.map_report("northern outskirts of Europe")
+    assert situation.to_geojson()
+    assert "situationMap.init" in _html(situation)
