@@ -380,14 +380,15 @@ def _eval(args) -> int:
         print(json.dumps(results, indent=1))
         return 0
     print(f"{'corpus':<24} {'docs':>5} {'P':>6} {'R':>6} {'F1':>6} {'P~':>6} {'R~':>6} {'F1~':>6} {'acc161':>7} "
-          f"{'acc161*':>7} {'median':>10} {'mean':>10} {'docs/s':>7}")
+          f"{'acc161*':>7} {'median':>10} {'mean':>10} {'docs/s':>7} {'poss':>5} {'poss P':>6}")
     for corpus, r in results.items():
         print(f"{Path(corpus).name[:24]:<24} {r['documents']:>5} {r['precision_exact']:>6.3f} {r['recall_exact']:>6.3f} "
               f"{r['f1_exact']:>6.3f} {r['precision_overlap']:>6.3f} {r['recall_overlap']:>6.3f} {r['f1_overlap']:>6.3f} "
               f"{r['acc161']:>7.3f} {r['acc161_all']:>7.3f} {r['median_km']:>7.1f} km {r['mean_km']:>7.1f} km "
-              f"{r['docs_per_s']:>7.1f}")
+              f"{r['docs_per_s']:>7.1f} {r['possible']:>5} {r['possible_precision']:>6.3f}")
     print(f"uses: {args.uses}. P/R/F1: exact spans; ~: overlapping spans. acc161: located within 161 km of gold, among "
-          "matched places given coordinates; acc161*: counting matched places left unresolved as misses.")
+          "matched places given coordinates; acc161*: counting matched places left unresolved as misses. poss: names "
+          "flagged as possible places (not claimed, not in P/R); poss P: the share of them that are gold toponyms.")
     if args.reliability:
         for corpus, r in results.items():
             print(f"{Path(corpus).name}: confidence band, predictions, mean confidence, share right")

@@ -18,6 +18,11 @@ recognised place name, located or not. Resolution is scored on the recognised
 names that overlap a gold toponym: accuracy within 161 km of the gold point
 (``acc161``: among those given coordinates; ``acc161_all``: counting a name left
 unresolved as a miss), median and mean error in km, and the share located.
+
+*Possible* places (role ``"possible"``: a name no gazetteer knows, in a place
+context, which the toponym classifier doubts) are flagged for a reader, not
+claimed: they are left out of P/R/F1 and counted apart (``possible``, and
+``possible_precision``: the share of them that overlap a gold toponym).
 """
 
 from __future__ import annotations
@@ -52,6 +57,8 @@ class Scores:
     seconds: float = 0.0
     #: (confidence, right) for every located prediction: right = overlaps a gold toponym within 161 km.
     confidences: list = field(default_factory=list)
+    possible: int = 0
+    possible_hits: int = 0
 
     @staticmethod
     def _f1(p, r):
@@ -75,10 +82,13 @@ class Scores:
             "mean_km": statistics.fmean(errors) if errors else 0.0,
             "docs_per_s": self.documents / self.seconds if self.seconds else 0.0,
             "mb_per_s": self.characters / 1e6 / self.seconds if self.seconds else 0.0,
+            "possible": self.possible,
+            "possible_precision": self.possible_hits / self.possible if self.possible else 0.0,
         }
 
     def add(self, other: "Scores") -> None:
-        for name in ("documents", "characters", "gold", "predicted", "exact_hits", "overlap_hits", "matched_unlocated"):
+        for name in ("documents", "characters", "gold", "predicted", "exact_hits", "overlap_hits", "matched_unlocated",
+                     "possible", "possible_hits"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors_km += other.errors_km
         self.confidences += other.confidences
@@ -136,6 +146,10 @@ def predict(text: str, gazetteer, *, uses: str = "literal", toponym_model=None, 
 
 
 def score_document(gold: list[dict], predicted: list[dict], scores: Scores) -> None:
+    possible = [p for p in predicted if p.get("role") == "possible"]
+    scores.possible += len(possible)
+    scores.possible_hits += sum(any(g["start"] < p["end"] and p["start"] < g["end"] for g in gold) for p in possible)
+    predicted = [p for p in predicted if p.get("role") != "possible"]
     scores.gold += len(gold)
     scores.predicted += len(predicted)
     gold_spans = {(g["start"], g["end"]) for g in gold}

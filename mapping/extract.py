@@ -49,7 +49,7 @@ from .text import Token, sentence_index, sentence_spans, tokenize
 __all__ = ["Mention", "Extraction", "Candidate", "extract", "extract_from", "candidates", "ROLES"]
 
 #: How a mention uses its place: only ``literal`` mentions are drawn as places.
-ROLES = ("literal", "associative", "demonym", "metonymic")
+ROLES = ("literal", "associative", "demonym", "metonymic", "possible")
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,11 @@ def _words() -> dict[str, frozenset[str]]:
 
 def _w(name: str) -> frozenset[str]:
     return _words()[name]
+
+
+@cache
+def _title_keys() -> frozenset[str]:
+    return frozenset(w.lower() for w in _w("titles")) | {"st", "mt", "ft"}
 
 
 @cache
@@ -235,7 +240,8 @@ _NAME_PAIR = re.compile(r"\b([A-Z][a-z]+) (?:[A-Z]\. )?([A-Z][a-z]{2,})\b")
 _DATELINE = re.compile(r"\s*(?:\(?[A-Z][A-Z .'’-]{2,}[A-Z]\)?)(?:,\s*[A-Z][\w. ]+)?\s*(?:\(\w+\)\s*)?[—–-]+")
 _LIST_SEP = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*/\s*)$")
 _DECISIVE_CUES = frozenset({"province", "governorate", "district", "subdistrict", "oblast", "raion", "county",
-                            "village", "town", "city", "camp", "region", "municipality", "countryside"})
+                            "village", "town", "city", "camp", "region", "municipality", "countryside", "area",
+                            "township"})
 _DIRECTION_WORDS = frozenset("north south east west northern southern eastern western central northeast northwest "
                              "southeast southwest northeastern northwestern southeastern southwestern upper lower "
                              "greater inner outer".split())
@@ -269,8 +275,9 @@ class _Spans:
 
 
 def _joinable(sep: str) -> bool:
-    # Words of one name are separated by a single space or hyphen.
-    return sep in (" ", "-", "‐", "‑")
+    # Words of one name are separated by a single space or hyphen, or by the full stop of an
+    # abbreviation the sentence splitter kept inside the sentence ("St. Petersburg", "Ft. Worth").
+    return sep in (" ", "-", "‐", "‑", ". ")
 
 
 def _shape(word: str) -> str:
@@ -371,12 +378,17 @@ def candidates(report: Report, gazetteer: Gazetteer) -> tuple[list[Candidate], l
             if match:
                 n, start, end, key, ids = match
                 how = "name"
+                longer = _longer_unknown_name(text, tokens, i, n, gazetteer)
+                if longer and _place_context(text, tokens, i, found, s_start, s_end):
+                    (n, start, end, key, ids), how = longer, "unknown"
             elif token.is_capitalized and token.text.lower() not in ("the", "a", "an"):
                 placey = _place_context(text, tokens, i, found, s_start, s_end)
                 variant = _variant_match(text, tokens, i, gazetteer) if placey or i > 0 else None
                 if variant is None and not placey:
                     i += 1
                     continue
+                if variant and placey:
+                    variant = _longer_unknown_name(text, tokens, i, variant[0], gazetteer) or variant
                 n, start, end, key, ids = variant or _unknown_span(text, tokens, i)
                 how = "variant" if ids else "unknown"
             else:
@@ -444,9 +456,11 @@ def _dateline_candidate(text, tokens, s_start, s_end, si, gazetteer, doc, found)
 
 
 def _repeats_of_unknown_places(text, spans, sentence_tokens, found, gazetteer, doc) -> list[Candidate]:
-    """Other occurrences of a name no gazetteer knows that the report uses as a place somewhere
-    ("fighting in Rathedaung ... Rathedaung was shelled"): candidates too, whatever words stand around them."""
-    unknown = {c.key: len(c.key.split()) for c in found if not c.ids and c.match == "unknown"}
+    """Other occurrences of a name no gazetteer knows (or knows only in a look-alike spelling) that the
+    report uses as a place somewhere ("fighting in Rathedaung ... Rathedaung was shelled"): candidates
+    too, whatever words stand around them."""
+    unknown = {c.key: len(c.key.split()) for c in found if (not c.ids and c.match == "unknown") or c.match == "variant"}
+    ids_of = {c.key: c.ids for c in found if c.match == "variant"}
     if not unknown:
         return []
     taken = _Spans([(c.start, c.end) for c in found])
@@ -462,7 +476,8 @@ def _repeats_of_unknown_places(text, spans, sentence_tokens, found, gazetteer, d
                     continue
                 key = join_keys([p for t in window for p in word_keys(t.text)])
                 if key in unknown and not taken.overlapping(window[0].start, window[-1].end):
-                    cand = Candidate(window[0].start, window[-1].end, key, (), "unknown", si,
+                    ids = ids_of.get(key, ())
+                    cand = Candidate(window[0].start, window[-1].end, key, ids, "variant" if ids else "unknown", si,
                                      cue=_cue(text, window[0].start, window[-1].end, s_start, s_end))
                     cand.features = _features(text, tokens, i, n, cand, gazetteer, doc, s_start, s_end)
                     extra.append(cand)
@@ -560,6 +575,28 @@ def _unknown_span(text, tokens, i):
     return (n, window[0].start, window[-1].end, join_keys([p for t in window for p in word_keys(t.text)]), ())
 
 
+def _longer_unknown_name(text, tokens, i, n, gazetteer):
+    """The whole run of capitalised words at ``i`` when a gazetteer name covers only its first ``n``
+    words and no gazetteer name covers it all ("Um Sereiba", not "Um" and a look-alike of "Serbia";
+    "Little Harnsworth", "Kyaukhtin Gyi"); None otherwise."""
+    if n > 1:
+        return None
+    run = _unknown_span(text, tokens, i)
+    if run[0] <= n or gazetteer.candidates(run[3]):
+        return None
+    rest = tokens[i + n:i + run[0]]
+    if any(text[a.end:b.start] != " " for a, b in zip(tokens[i:i + run[0]], rest)):
+        return None  # "D-Charleston", "Fargo-Moorhead": a hyphen joins two names, not one
+    first = _longest_match(text, tokens, i, gazetteer) or _variant_match(text, tokens, i, gazetteer)
+    if first and any(_notable(gazetteer, place_id) and name_key(gazetteer.brief(place_id)[4]) == first[3]
+                     for place_id in first[4][:10]):
+        return None  # "Dallas Cowboys", "Athens Regional": a well-known place's name leads a longer name
+    stop = _w("calendar") | {w.lower() for w in _w("titles") | _w("name_openers")}
+    if any(t.text.lower() in stop or t.text in _all_demonyms() for t in rest):
+        return None
+    return run
+
+
 def _cue(text: str, start: int, end: int, s_start: int, s_end: int) -> str | None:
     after = _CUE_AFTER.match(text, end, s_end)
     if after:
@@ -626,14 +663,14 @@ def _features(text, tokens, i, n, cand: Candidate, gazetteer: Gazetteer, doc: _D
             kinds.add(group)
         f += [f"k:{k}" for k in sorted(kinds)]
         top = max(briefs, key=lambda b: (b[3], b[2]))
-        f.append(f"top:{_KIND_GROUPS.get(top[0], 'other')}")
+        f.append(f"top:{_KIND_GROUPS.get(top[0], 'physical' if top[0] in PHYSICAL_KINDS else 'site' if top[0] in SITE_KINDS else 'other')}")
         if any(b[3] for b in briefs):
             f.append("curated")
         population = max(b[2] for b in briefs)
         f.append(f"pop:{_bin(population, (1, 1_000, 10_000, 100_000, 1_000_000))}")
         f.append(f"ncand:{_bin(len(cand.ids), (2, 4, 11))}")
-        if cand.match == "name" and not any(name_key(b[4]) == cand.key for b in briefs):
-            f.append("alias-only")
+        if cand.match == "name" and not any(name_key(b[4]) == cand.key or b[3] for b in briefs):
+            f.append("alias-only")  # a curated record's aliases are chosen, a world record's are anyone's
     # Person-name evidence.
     first, last = _person_names().get(words[-1], (0.0, 0.0))
     if n == 1:
@@ -672,6 +709,8 @@ def _features(text, tokens, i, n, cand: Candidate, gazetteer: Gazetteer, doc: _D
                 f.append("person:first-name-before")
     if prev2 is not None:
         f.append(f"w-2:{_context_word(prev2)}")
+        if prev.text.lower() == "of" and prev2.text.lower() in _w("of_place_nouns"):
+            f.append("of-place-noun")  # "the outskirts of X", "residents of X", "north of X"
     if nxt is None:
         f.append("sentence-final")
     else:
@@ -684,7 +723,9 @@ def _features(text, tokens, i, n, cand: Candidate, gazetteer: Gazetteer, doc: _D
         if _joinable(after) and nxt.is_capitalized and nxt.text not in _w("place_type_words") \
                 and nxt.text not in _w("organisation_words"):
             f.append("inside-name:before-capital")
-        if after.strip() == "" and nxt.text.lower() in ("said", "says", "told", "added", "wrote", "who"):
+        if after.strip() == "" and nxt.text.lower() in ("said", "says", "told", "added", "wrote", "who") \
+                and "of-place-noun" not in f and not (prev and prev.text.lower() in _w("strong_locatives")):
+            # "residents of Aitaroun said", "herders in Kalolwe said": a place's people speaking
             f.append("person:said-after")
         if _joinable(after) and nxt.text in doc.surnames:
             f.append("person:before-surname")  # "Vladimir Putin", "Lucy Smith"
@@ -804,31 +845,46 @@ def extract_from(report: Report, found: list[Candidate], actor_mentions, spans, 
     rejected: list[tuple[str, int, int, str]] = []
     tokens_by_sentence: dict[int, list[Token]] = {}
     scores = {id(c): score_features(c.features, model) for c in found}
-    # A name the report uses as a place once (with decisive words around it) is a place wherever else
-    # it stands without evidence to the contrary: "Rathedaung" four times is one village four times.
-    placed = {c.key for c in found if _decisive(c, gazetteer) and scores[id(c)] >= DECISIVE_FLOOR}
+    decisive = {id(c): _decisive(c, gazetteer) for c in found}
+
+    def needed_for(cand):
+        needed = threshold_unknown if not cand.ids else threshold
+        if decisive[id(cand)]:
+            needed = min(needed, DECISIVE_FLOORS[decisive[id(cand)]])
+        return needed
+
+    # A name the report uses as a place once, clearly, is a place wherever else it stands without
+    # evidence to the contrary: "Rathedaung" four times is one village four times.
+    placed = {c.key for c in found if decisive[id(c)] and scores[id(c)] >= needed_for(c)}
+    # A name no gazetteer knows, which the words around it call a place but which reads like a person's
+    # or a street's, is a *possible* place: never dropped in silence, never drawn (the issue's "never silent").
+    possible = {c.key for c in found if _unknown_or_lookalike(c) and _possible_place(c, text, decisive[id(c)])
+                and scores[id(c)] >= POSSIBLE_FLOOR}
     for cand in found:
         if demonym_spans.overlapping(cand.start, cand.end) and not _names_beyond_demonym(cand, demonym_spans):
             continue
         score = scores[id(cand)]
-        needed = threshold_unknown if not cand.ids else threshold
-        if _decisive(cand, gazetteer) and not _blocking(cand):
-            needed = min(needed, DECISIVE_FLOOR)
-        elif cand.key in placed and not _blocking(cand):
-            needed = 0.0
+        needed = needed_for(cand)
+        if not decisive[id(cand)] and cand.key in placed and not _blocking(cand):
+            needed = min(needed, PLACED_FLOOR)
         elif cand.ids and "org-after" in cand.features and "inside-name:after-capital" not in cand.features \
                 and _well_known(cand, gazetteer):
             # "Paris Police Department", "UK Maritime Trade Operations": the place the name points to is
             # kept as an associative mention, however unlike a place the words around it look.
             needed = min(needed, ASSOCIATIVE_FLOOR)
+        doubted = False
         if score < needed:
-            rejected.append((text[cand.start:cand.end], cand.start, cand.end,
-                             f"not a place here (toponym score {score:.2f} < {needed:.2f})"))
-            continue
+            if cand.key not in possible or _blocking(cand):
+                rejected.append((text[cand.start:cand.end], cand.start, cand.end,
+                                 f"not a place here (toponym score {score:.2f} < {needed:.2f})"))
+                continue
+            doubted = True
         s_start, s_end = spans[cand.sentence_index]
         tokens = spans.tokens[cand.sentence_index] if hasattr(spans, "tokens") else \
             tokens_by_sentence.setdefault(cand.sentence_index, tokenize(text, s_start, s_end))
         role, context = _role(text, cand, gazetteer)
+        if doubted and role == "literal":
+            role = "possible"
         k = bisect.bisect_left([t.start for t in tokens], cand.start)
         prev = tokens[k - 1] if k > 0 else None
         after = [t for t in tokens[k:] if t.start >= cand.end][:5]
@@ -844,7 +900,7 @@ def extract_from(report: Report, found: list[Candidate], actor_mentions, spans, 
                           cand.key if feature_start is None else name_key(text[start:cand.end]),
                           cand.ids if feature_start is None else (), cand.cue if feature_start is None else "feature",
                           role, match if feature_start is None else "feature", round(score, 4), context)
-        if role == "literal" or (role == "metonymic" and metonymy_as_places):
+        if role in ("literal", "possible") or (role == "metonymic" and metonymy_as_places):
             mentions.append(mention)
         else:
             associative.append(mention)
@@ -855,9 +911,16 @@ def extract_from(report: Report, found: list[Candidate], actor_mentions, spans, 
     return Extraction(report, tuple(mentions), tuple(actor_mentions), tuple(spans), tuple(rejected), tuple(associative))
 
 
-#: The least toponym score a candidate needs when the words around it say "place" (see :func:`_decisive`).
-DECISIVE_FLOOR = 0.05
-_PLACE_CONTEXT = {"locative-before", "list:after-known", "list:before-known", "dateline", "dateline-caps"}
+#: The least toponym score a candidate needs when the words around it say "place", by what says so
+#: (see :func:`_decisive`). Measured on LGL and GeoVirus (data/models_report.md): below these, names
+#: after a bare preposition or in a list were places less than one time in five (people, streets,
+#: teams), while a place-type cue ("the village of") keeps most unknown names right.
+DECISIVE_FLOORS = {"cue": 0.2, "dateline": 0.2, "locative": 0.3, "list": 0.35}
+#: The least score of another use of a name the report has clearly used as a place.
+PLACED_FLOOR = 0.15
+#: Below its floor, a name no gazetteer knows in a place context is still kept, as a *possible* place
+#: (role ``"possible"``: unresolved, never drawn), down to this score.
+POSSIBLE_FLOOR = 0.03
 _BLOCKING = {"person:title-before", "person:first-name-before", "person:surname-in-report", "person:said-after",
              "person:before-surname", "calendar", "demonym", "org-after", "currency", "adjectival",
              "inside-name:after-capital", "inside-name:before-capital"}
@@ -876,11 +939,12 @@ def _names_beyond_demonym(cand: Candidate, demonym_spans) -> bool:
 
 def _well_known(cand: Candidate, gazetteer: Gazetteer) -> bool:
     """A country, first-level region, curated place or town of 10,000 or more among the candidates."""
-    for place_id in cand.ids[:10]:
-        kind, level, population, curated, _ = gazetteer.brief(place_id)
-        if curated or kind in ("country", "continent") or (kind == "admin_area" and level == 1) or population >= 10_000:
-            return True
-    return False
+    return any(_notable(gazetteer, place_id) for place_id in cand.ids[:10])
+
+
+def _notable(gazetteer: Gazetteer, place_id: str) -> bool:
+    kind, level, population, curated, _ = gazetteer.brief(place_id)
+    return curated or kind in ("country", "continent") or (kind == "admin_area" and level == 1) or population >= 10_000
 
 
 def _blocking(cand: Candidate) -> bool:
@@ -888,26 +952,59 @@ def _blocking(cand: Candidate) -> bool:
     features = set(cand.features)
     if _BLOCKING & features and not ({"dateline", "dateline-caps", "pair-with-place"} & features):
         return True
+    if cand.key in _title_keys():
+        return True  # "Mr", "Gen", "St" alone are a title or an abbreviation, never a place
+    if not cand.ids and cand.key.split()[0] in _title_keys() - {"st", "mt", "ft"}:
+        return True  # "Mr. Hoak", "Gen. Smith": a person
     # An English word no gazetteer knows ("Congress", "Parliament") is not an unknown place.
     return not cand.ids and all(w in _english_words() for w in cand.key.split())
 
 
-def _decisive(cand: Candidate, gazetteer: Gazetteer | None = None) -> bool:
-    """The words around the name say it is a place: a place-type cue ("the village of X", "X province"),
-    a locative preposition, a list beside known places, a dateline (the issue's "never silent" cases).
+def _decisive(cand: Candidate, gazetteer: Gazetteer | None = None) -> str | None:
+    """What in the words around the name says it is a place, or None: ``"cue"`` (a place-type cue,
+    "the village of X", "X province"), ``"dateline"``, ``"locative"`` (a locative preposition before
+    it), ``"list"`` (beside known places in a list). These are the issue's "never silent" cases; how
+    much each is worth is :data:`DECISIVE_FLOORS`.
 
     A name that is also an English word ("in Congress", "in English") needs a cue or a dateline: a
     preposition before it is no evidence, unless the name is a major place's ("moved to Mobile")."""
     if _blocking(cand):
-        return False
+        return None
     if cand.cue in _DECISIVE_CUES:
-        return True
+        return "cue"
     features = set(cand.features)
+    if {"dateline", "dateline-caps"} & features:
+        return "dateline"
     if all(w in _english_words() for w in cand.key.split()):
-        if {"dateline", "dateline-caps"} & features:
-            return True
-        return "locative-before" in features and gazetteer is not None and _major(cand, gazetteer)
-    return bool(_PLACE_CONTEXT & features)
+        major = "locative-before" in features and gazetteer is not None and _major(cand, gazetteer)
+        return "locative" if major else None
+    if "locative-before" in features:
+        return "locative"
+    if {"list:after-known", "list:before-known"} & features:
+        return "list"
+    return None
+
+
+def _unknown_or_lookalike(cand: Candidate) -> bool:
+    """No gazetteer record has this name; at most some have a look-alike spelling ("Kavumu", "Aitaroun")."""
+    return not cand.ids or cand.match == "variant"
+
+
+def _possible_place(cand: Candidate, text: str, reason: str | None) -> bool:
+    """Whether a name no gazetteer knows is worth flagging as a possible place: a place-type cue, a
+    dateline or a list beside known places say so, or a preposition of location (in, near, at, from,
+    towards, outside...: not "of" or "to", which as often lead to a person, a drug or a virus). Codes
+    and acronyms ("H5N1", "CFRS") are not flagged unless a dateline or a cue stands by them."""
+    if reason is None:
+        return False
+    if reason in ("cue", "dateline"):
+        return True
+    name = text[cand.start:cand.end]
+    if any(ch.isdigit() for ch in name) or (name.isupper() and len(name) > 1):
+        return False
+    if reason == "list" or "of-place-noun" in cand.features:
+        return True
+    return any(f"w-1:{w}" in cand.features for w in _w("strong_locatives"))
 
 
 def _major(cand: Candidate, gazetteer: Gazetteer) -> bool:

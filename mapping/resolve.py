@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from .extract import Extraction, Mention
 from .gazetteer import AREA_KINDS, SETTLEMENT_KINDS, Gazetteer, Place
-from .names import name_key
+from .names import name_key, variant_key
 from .qualify import Qualifier, derive_geometry, find_qualifier
 from .ranking import Candidates, Context, Cooccurrence, calibrate, ranker_model, vote_of
 
@@ -163,7 +163,7 @@ def ranking_features(extraction: Extraction, gazetteer: Gazetteer, prior_weights
 
 def _options(mentions, gazetteer: Gazetteer, article: dict) -> dict:
     """Each mention's candidates, ranked with what the report's other names could mean."""
-    places = {id(m): _candidates(m, gazetteer) for m in mentions}
+    places = {id(m): _candidates(m, gazetteer, article=article[id(m)]) for m in mentions}
     by_key: dict[str, list[Place]] = {}
     for m in mentions:
         by_key.setdefault(m.key, []).extend(p for p in places[id(m)] if p not in by_key.get(m.key, ()))
@@ -172,9 +172,20 @@ def _options(mentions, gazetteer: Gazetteer, article: dict) -> dict:
                               cooccurrence=together) for m in mentions}
 
 
-def _candidates(mention: Mention, gazetteer: Gazetteer) -> list[Place]:
+def _candidates(mention: Mention, gazetteer: Gazetteer, *, article: bool = False) -> list[Place]:
     """The places a mention may mean; when its cue word asks for a kind ("Donetsk region", "the Dnipro
-    river", "Kavumu airport") and some candidates are of that kind, only those."""
+    river", "Kavumu airport") and some candidates are of that kind, only those.
+
+    Without a cue, two readings of a bare name that news takes for granted (rules, because the
+    training corpora have too few of them for the ranker to learn them):
+
+    - a city and the region named after it ("Kherson", "Misrata", "Nakuru"): the city, when it is a
+      sizeable one (:data:`EPONYMOUS_CITY_MIN`);
+    - a natural feature and a town or region of the same name ("Dnipro", "Jordan"): the town or
+      region, unless the name itself says what it is ("the Dnipro", "Red Sea", "Nile": the feature
+      is then the only candidate or the article asks for it).
+    """
+    from .gazetteer import PHYSICAL_KINDS, SETTLEMENT_KINDS
     from .ranking import CUE_KINDS, kind_group
 
     places = [gazetteer[c] for c in mention.candidates[:MAX_CANDIDATES]]
@@ -183,7 +194,38 @@ def _candidates(mention: Mention, gazetteer: Gazetteer) -> list[Place]:
         fitting = [p for p in places if kind_group(p) in wanted or p.kind in wanted]
         if fitting:
             return fitting
+    if mention.cue is not None or len(places) < 2:
+        return places
+    words = set(mention.key.split())
+    physical = [p for p in places if p.kind in PHYSICAL_KINDS]
+    own = [p for p in physical if p.kind.replace("_", " ") in words or (p.subtype or "") in words]
+    if own:
+        return own  # "Red Sea", "Athabasca River": the name says it
+    if physical and article:
+        # "the Dnipro", "the Nile": towns do not take the article; countries and regions may ("the Gambia").
+        return [p for p in places if p.kind not in SETTLEMENT_KINDS] or places
+    if physical:
+        populated = [p for p in places if p.kind not in PHYSICAL_KINDS
+                     and (p.kind in ("country", "admin_area", "region") or (p.population or 0) >= 10_000)]
+        if populated:
+            places = [p for p in places if p.kind not in PHYSICAL_KINDS]
+    # The city's own name, in any spelling ("Misratah" for "Misrata"), not an alias ("New York City").
+    spelled = variant_key(mention.key) or mention.key
+    cities = [p for p in places if p.kind in SETTLEMENT_KINDS
+              and (name_key(p.name) == mention.key or variant_key(name_key(p.name)) == spelled)]
+    if cities:
+        def eponymous(region):
+            return region.kind == "admin_area" and any(
+                c.country == region.country and (c.admin1 == region.admin1 or region.admin1 is None)
+                and (c.population or 0) >= min(EPONYMOUS_CITY_MIN, 0.1 * (region.population or 0) or EPONYMOUS_CITY_MIN)
+                for c in cities)
+        places = [p for p in places if not eponymous(p)] or places
     return places
+
+
+#: A city of at least this population (or a tenth of its region's) is what its bare name means,
+#: rather than the region named after it.
+EPONYMOUS_CITY_MIN = 50_000
 
 
 def _fuzzy_candidates(m: Mention, gazetteer: Gazetteer, context: Context) -> list[Place]:
@@ -215,9 +257,18 @@ def _decide(m: Mention, ranked, match: str, model, text, mentions, gazetteer, de
     if not ranked:
         reason = ("no gazetteer record with this name" if m.match in ("unknown", "feature", "name")
                   else f"no gazetteer record matches ({m.match})")
+        if m.role == "possible":
+            reason = (f"possibly a place: the words around it say so, but the name reads more like a person's, "
+                      f"a street's or an organisation's (toponym score {m.score:.2f}); {reason}")
         return Resolution(m, None, 0.0, "unresolved", reason=reason)
     alternatives = tuple((p.id, round(prob, 3)) for p, prob in ranked[1:6])
     place, probability = ranked[0]
+    if m.role == "possible":
+        # Flagged for a reader, never drawn: the candidates are there to check it against.
+        return Resolution(m, None, 0.0, "unresolved:possible", tuple((p.id, round(pr, 3)) for p, pr in ranked[:6]),
+                          reason=f"possibly a place: the words around it say so, but the name reads more like a "
+                                 f"person's, a street's or an organisation's (toponym score {m.score:.2f}); the "
+                                 f"likeliest record is {place.name} ({place.country or '-'}), a look-alike spelling")
     if match in ("variant", "fuzzy") and context.country_share(place.country) < 0.2:
         # A look-alike spelling is evidence only where the report already is.
         return Resolution(m, None, 0.0, f"unresolved:{match}-elsewhere", tuple((p.id, round(pr, 3)) for p, pr in ranked[:6]),
