@@ -407,7 +407,7 @@ def candidates(report: Report, gazetteer: Gazetteer) -> tuple[list[Candidate], l
             if i > 0 and tokens[i - 1].text.lower() in _w("locative_before"):
                 doc.locative.setdefault(key, set()).add(start)
             i += n
-    found += _repeats_of_unknown_places(text, spans, sentence_tokens, found, gazetteer, doc)
+    found += _repeats_of_unknown_places(text, spans, sentence_tokens, found, gazetteer, doc, blocked)
     found.sort(key=lambda c: c.start)
     # Document-level evidence: how the report uses the same name elsewhere.
     for cand in found:
@@ -455,7 +455,7 @@ def _dateline_candidate(text, tokens, s_start, s_end, si, gazetteer, doc, found)
     return n
 
 
-def _repeats_of_unknown_places(text, spans, sentence_tokens, found, gazetteer, doc) -> list[Candidate]:
+def _repeats_of_unknown_places(text, spans, sentence_tokens, found, gazetteer, doc, blocked) -> list[Candidate]:
     """Other occurrences of a name no gazetteer knows (or knows only in a look-alike spelling) that the
     report uses as a place somewhere ("fighting in Rathedaung ... Rathedaung was shelled"): candidates
     too, whatever words stand around them."""
@@ -475,7 +475,9 @@ def _repeats_of_unknown_places(text, spans, sentence_tokens, found, gazetteer, d
                 if len(window) < n or any(not t.is_capitalized for t in window):
                     continue
                 key = join_keys([p for t in window for p in word_keys(t.text)])
-                if key in unknown and not taken.overlapping(window[0].start, window[-1].end):
+                # A repeat inside an organisation's name ("Russian military police") is the organisation's.
+                if key in unknown and not taken.overlapping(window[0].start, window[-1].end) \
+                        and not blocked.overlapping(window[0].start, window[-1].end):
                     ids = ids_of.get(key, ())
                     cand = Candidate(window[0].start, window[-1].end, key, ids, "variant" if ids else "unknown", si,
                                      cue=_cue(text, window[0].start, window[-1].end, s_start, s_end))
@@ -839,7 +841,7 @@ def extract_from(report: Report, found: list[Candidate], actor_mentions, spans, 
     threshold, threshold_unknown = model["threshold"], model.get("threshold_unknown", model["threshold"])
     # A country's demonym ("Russian", "Canadians") is its country's demonym mention, whatever place a
     # gazetteer has of a similar name ("Americana").
-    demonym_spans = _Spans([(a.start, a.end) for a in actor_mentions if a.role == "demonym" and a.text in _demonyms()])
+    demonym_spans = _Spans(_demonym_spans(actor_mentions))
     mentions: list[Mention] = []
     associative: list[Mention] = []
     rejected: list[tuple[str, int, int, str]] = []
@@ -1026,6 +1028,20 @@ def _feature_start(text: str, cand: Candidate, s_start: int) -> int | None:
     """Start of "Lake ", "Gulf of " right before an unknown name: the mention is the feature's whole name."""
     m = _FEATURE_BEFORE.search(text, max(s_start, cand.start - 20), cand.start)
     return m.start() if m and m.end() == cand.start else None
+
+
+def _demonym_spans(actor_mentions) -> list[tuple[int, int]]:
+    """Where a country's demonym stands: alone ("Russian troops") or leading an organisation's name
+    ("Russian military police", "Sudanese army")."""
+    demonyms = _demonyms()
+    spans = []
+    for a in actor_mentions:
+        word = a.text.split()[0] if a.text else ""
+        if a.role == "demonym" and a.text in demonyms:
+            spans.append((a.start, a.end))
+        elif a.role == "organisation" and word in demonyms:
+            spans.append((a.start, a.start + len(word)))
+    return spans
 
 
 def _demonym_mentions(text, spans, actor_mentions, gazetteer: Gazetteer, mentions) -> list[Mention]:
