@@ -145,6 +145,12 @@ def _parser() -> argparse.ArgumentParser:
                         "names ('Paris Police Department') and demonyms ('Russian troops'), as LGL annotates")
     e.add_argument("--reliability", action="store_true",
                    help="also print how often located places were right, by confidence band")
+    e.add_argument("--by-kind", action="store_true",
+                   help="also print the errors (missed, unresolved, > 161 km) by what the gold place is: first-level "
+                        "region, country, other place in the gazetteer, or a place it does not hold")
+    e.add_argument("--from-predictions", metavar="PRED.jsonl",
+                   help="score these predictions ({id, places} per line, as --predictions writes) instead of running "
+                        "the geoparser: another version's or another tool's output (one corpus only)")
     return parser
 
 
@@ -367,10 +373,12 @@ def _eval(args) -> int:
     from .evaluate import evaluate
 
     results = {}
+    if args.from_predictions and len(args.corpus) != 1:
+        raise MappingError(f"--from-predictions scores one corpus, got {len(args.corpus)}: run it once per corpus")
     for corpus in args.corpus:
         predictions = args.predictions if len(args.corpus) == 1 else (
             f"{args.predictions}.{Path(corpus).stem}.jsonl" if args.predictions else None)
-        scores = evaluate(corpus, predictions=predictions, uses=args.uses)
+        scores = evaluate(corpus, predictions=predictions, uses=args.uses, from_predictions=args.from_predictions)
         results[corpus] = scores.rates()
         if args.reliability:
             from .evaluate import reliability
@@ -389,6 +397,12 @@ def _eval(args) -> int:
     print(f"uses: {args.uses}. P/R/F1: exact spans; ~: overlapping spans. acc161: located within 161 km of gold, among "
           "matched places given coordinates; acc161*: counting matched places left unresolved as misses. poss: names "
           "flagged as possible places (not claimed, not in P/R); poss P: the share of them that are gold toponyms.")
+    if args.by_kind:
+        for corpus, r in results.items():
+            total = r["errors"] or 1
+            shares = ", ".join(f"{kind} {n / total:.1%} ({n})" for kind, n in r["error_kinds"].items())
+            print(f"{Path(corpus).name}: {r['errors']} errors of {r['gold']} gold toponyms, by what the gold place is: "
+                  f"{shares}")
     if args.reliability:
         for corpus, r in results.items():
             print(f"{Path(corpus).name}: confidence band, predictions, mean confidence, share right")

@@ -19,6 +19,14 @@ names that overlap a gold toponym: accuracy within 161 km of the gold point
 (``acc161``: among those given coordinates; ``acc161_all``: counting a name left
 unresolved as a miss), median and mean error in km, and the share located.
 
+Errors are also counted by what the gold place is (``error_kinds``): a
+first-level region (``admin1``), a country, another place the gazetteer holds
+(``local``), or a place it does not hold (``missing``). An error is a gold
+toponym not recognised, recognised but left unresolved, or located more than
+161 km away. ``situation-map eval --by-kind`` prints the shares; it can score
+predictions written earlier (``--from-predictions``), by another version or
+another tool, in the same way.
+
 *Possible* places (role ``"possible"``: a name no gazetteer knows, in a place
 context, which the toponym classifier doubts) are flagged for a reader, not
 claimed: they are left out of P/R/F1 and counted apart (``possible``, and
@@ -36,10 +44,61 @@ from pathlib import Path
 
 from .errors import MappingError
 
-__all__ = ["Scores", "evaluate", "predict", "score_document", "read_corpus", "USES", "reliability"]
+__all__ = ["Scores", "evaluate", "predict", "score_document", "read_corpus", "USES", "reliability", "GoldKinds",
+           "ERROR_KINDS"]
 
 #: The views of what counts as a place name (see the module docstring).
 USES = ("literal", "all")
+#: What a gold place can be, for the errors-by-kind count (see the module docstring).
+ERROR_KINDS = ("admin1", "country", "local", "missing")
+
+
+class GoldKinds:
+    """What a gold toponym is in a gazetteer: one of :data:`ERROR_KINDS`.
+
+    By its GeoNames id when the corpus gives one (LGL); otherwise (GeoVirus) the gazetteer's
+    record of that name whose extent holds the gold point, the smallest when several do (a city
+    inside its namesake state), or one within 161 km of it.
+    """
+
+    def __init__(self, gazetteer):
+        self._gazetteer = gazetteer
+        # Pack records (countries, curated places) carry their GeoNames id beside their own id.
+        self._packs = {p.geonameid: p for p in gazetteer if p.geonameid}
+
+    def __call__(self, toponym: dict) -> str:
+        place = self._by_id(toponym.get("geonameid")) or self._by_name(toponym)
+        if place is None:
+            return "missing"
+        if place.kind == "country":
+            return "country"
+        return "admin1" if place.admin_level == 1 else "local"
+
+    def _by_id(self, geonameid):
+        try:
+            geonameid = int(geonameid)
+        except (TypeError, ValueError):
+            return None
+        return self._packs.get(geonameid) or self._gazetteer.get(f"gn:{geonameid}")
+
+    def _by_name(self, toponym):
+        from .names import name_key
+
+        try:
+            lat, lon = float(toponym["lat"]), float(toponym["lon"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        holding, near = [], []
+        for place_id in self._gazetteer.candidates(name_key(toponym.get("text", ""))):
+            place = self._gazetteer[place_id]
+            west, south, east, north = place.bounds
+            if west - 0.1 <= lon <= east + 0.1 and south - 0.1 <= lat <= north + 0.1:
+                holding.append(((east - west) * (north - south), place_id, place))
+            elif _km(lat, lon, place.point[1], place.point[0]) <= 161:
+                near.append(place)
+        if holding:
+            return min(holding, key=lambda t: t[:2])[2]
+        return near[0] if near else None
 
 
 @dataclass
@@ -59,6 +118,8 @@ class Scores:
     confidences: list = field(default_factory=list)
     possible: int = 0
     possible_hits: int = 0
+    #: Errors (missed, unlocated, or > 161 km) by what the gold place is (:data:`ERROR_KINDS`).
+    error_kinds: dict = field(default_factory=dict)
 
     @staticmethod
     def _f1(p, r):
@@ -84,6 +145,8 @@ class Scores:
             "mb_per_s": self.characters / 1e6 / self.seconds if self.seconds else 0.0,
             "possible": self.possible,
             "possible_precision": self.possible_hits / self.possible if self.possible else 0.0,
+            "errors": sum(self.error_kinds.values()),
+            "error_kinds": {k: self.error_kinds.get(k, 0) for k in ERROR_KINDS},
         }
 
     def add(self, other: "Scores") -> None:
@@ -92,6 +155,8 @@ class Scores:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.errors_km += other.errors_km
         self.confidences += other.confidences
+        for kind, n in other.error_kinds.items():
+            self.error_kinds[kind] = self.error_kinds.get(kind, 0) + n
         self.seconds += other.seconds
 
 
@@ -145,7 +210,14 @@ def predict(text: str, gazetteer, *, uses: str = "literal", toponym_model=None, 
     return places
 
 
-def score_document(gold: list[dict], predicted: list[dict], scores: Scores) -> None:
+def score_document(gold: list[dict], predicted: list[dict], scores: Scores, gold_kind=None) -> None:
+    """Add one document's counts to ``scores``; ``gold_kind`` (a :class:`GoldKinds`) also counts errors by kind."""
+
+    def error(toponym):
+        if gold_kind is not None:
+            kind = gold_kind(toponym)
+            scores.error_kinds[kind] = scores.error_kinds.get(kind, 0) + 1
+
     possible = [p for p in predicted if p.get("role") == "possible"]
     scores.possible += len(possible)
     scores.possible_hits += sum(any(g["start"] < p["end"] and p["start"] < g["end"] for g in gold) for p in possible)
@@ -167,28 +239,45 @@ def score_document(gold: list[dict], predicted: list[dict], scores: Scores) -> N
             continue
         if p.get("lat") is None:
             scores.matched_unlocated += 1
+            error(match)
             continue
-        error = _km(float(match["lat"]), float(match["lon"]), p["lat"], p["lon"])
-        scores.errors_km.append(error)
-        scores.confidences.append((p.get("confidence", 0.0), error <= 161))
+        km = _km(float(match["lat"]), float(match["lon"]), p["lat"], p["lon"])
+        scores.errors_km.append(km)
+        scores.confidences.append((p.get("confidence", 0.0), km <= 161))
+        if km > 161:
+            error(match)
+    for toponym in unmatched:
+        error(toponym)
 
 
-def evaluate(corpus, gazetteer=None, predictions=None, progress=None, *, uses: str = "literal") -> Scores:
-    """Run the geoparser over ``corpus`` and score it; optionally write predictions (JSON Lines)."""
+def evaluate(corpus, gazetteer=None, predictions=None, progress=None, *, uses: str = "literal",
+             from_predictions=None) -> Scores:
+    """Run the geoparser over ``corpus`` and score it; optionally write predictions (JSON Lines).
+
+    With ``from_predictions`` (a JSON Lines file of ``{id, places}``, as ``predictions`` writes), those
+    places are scored instead of running the geoparser: another version's or another tool's output.
+    """
     from .gazetteer import default_gazetteer
 
     gazetteer = gazetteer or default_gazetteer()
     gazetteer.index  # noqa: B018  build the index before timing
+    gold_kind = GoldKinds(gazetteer)
+    given = _read_predictions(from_predictions) if from_predictions else None
     scores = Scores()
     out = open(predictions, "w", encoding="utf-8") if predictions else None
     try:
         for doc in read_corpus(corpus):
             started = time.perf_counter()
-            places = predict(doc["text"], gazetteer, uses=uses)
+            if given is None:
+                places = predict(doc["text"], gazetteer, uses=uses)
+            elif str(doc.get("id")) in given:
+                places = given[str(doc.get("id"))]
+            else:
+                raise MappingError(f"{from_predictions}: no predictions for document {doc.get('id')!r} of {corpus}")
             scores.seconds += time.perf_counter() - started
             scores.documents += 1
             scores.characters += len(doc["text"])
-            score_document(doc["toponyms"], places, scores)
+            score_document(doc["toponyms"], places, scores, gold_kind)
             if out:
                 out.write(json.dumps({"id": doc.get("id"), "places": places}, ensure_ascii=False) + "\n")
             if progress:
@@ -197,6 +286,26 @@ def evaluate(corpus, gazetteer=None, predictions=None, progress=None, *, uses: s
         if out:
             out.close()
     return scores
+
+
+def _read_predictions(path) -> dict[str, list[dict]]:
+    """``{id: places}`` from a predictions file; errors name the line."""
+    path = Path(path)
+    if not path.is_file():
+        raise MappingError(f"predictions file {str(path)!r} does not exist")
+    out = {}
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                places = [dict(p, start=int(p["start"]), end=int(p["end"])) for p in record["places"]]
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
+                raise MappingError(f"{path}: line {number}: expected a JSON object with 'id' and 'places' "
+                                   f"[{{start, end, lat, lon}}]: {err}") from err
+            out[str(record.get("id"))] = places
+    return out
 
 
 def reliability(confidences, bands=(0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.01)) -> list[dict]:
