@@ -18,7 +18,8 @@ __version__ = "0.1.0"
 __all__ = [
     "map_report", "map_file", "map_reports", "read_report", "read_report_file", "Report",
     "Situation", "Feature", "Layer", "Gazetteer", "Place", "default_gazetteer", "load_pack",
-    "MappingError", "ReportError", "GazetteerError", "UnknownFormatError", "OutputError", "RenderError", "MappingWarning",
+    "MappingError", "ReportError", "GazetteerError", "UnknownFormatError", "OutputError", "RenderError", "CacheError",
+    "MappingWarning",
 ]
 
 _LAZY = {
@@ -27,7 +28,8 @@ _LAZY = {
     "Situation": "situation", "Feature": "situation", "Layer": "situation",
     "Gazetteer": "gazetteer", "Place": "gazetteer", "default_gazetteer": "gazetteer", "load_pack": "gazetteer",
     "MappingError": "errors", "ReportError": "errors", "GazetteerError": "errors",
-    "UnknownFormatError": "errors", "OutputError": "errors", "RenderError": "errors", "MappingWarning": "errors",
+    "UnknownFormatError": "errors", "OutputError": "errors", "RenderError": "errors", "CacheError": "errors",
+    "MappingWarning": "errors",
 }
 
 

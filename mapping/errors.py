@@ -12,6 +12,7 @@ __all__ = [
     "UnknownFormatError",
     "OutputError",
     "RenderError",
+    "CacheError",
     "MappingWarning",
 ]
 
@@ -38,6 +39,10 @@ class OutputError(MappingError, ValueError):
 
 class RenderError(MappingError, RuntimeError):
     """The map could not be rendered (a missing optional asset or package)."""
+
+
+class CacheError(MappingError, OSError):
+    """The cache directory (``$SITUATION_MAP_CACHE``) cannot hold imported places: not a folder, read-only, full."""
 
 
 class MappingWarning(UserWarning):

@@ -34,6 +34,7 @@ import re
 import threading
 import time
 import warnings
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -664,6 +665,7 @@ def read_store(path) -> WorldStore:
         raise StoreError(f"{path}: not a {FORMAT} (its meta.json is not an object)")
     arrays = {}
     for name in _ARRAYS:
+        _refuse_objects(path, name)
         try:
             arrays[name] = np.load(path / f"{name}.npy", mmap_mode="r", allow_pickle=False)
         except (OSError, ValueError) as err:
@@ -675,6 +677,27 @@ def read_store(path) -> WorldStore:
         return WorldStore(arrays, meta, path=str(path))
     except KeyError as err:
         raise StoreError(f"{path}: a {FORMAT} without its {err} table") from err
+
+
+def _refuse_objects(path: Path, name: str) -> None:
+    """Raise :class:`StoreError` if array ``name`` declares Python objects (its data would be a pickle).
+
+    ``allow_pickle=False`` already refuses them; reading the header first says why
+    in words a user can act on, instead of numpy's "cannot be memory-mapped".
+    A file too damaged to have a header is left to ``numpy.load`` to report.
+    """
+    from numpy.lib import format as npy
+
+    try:
+        with open(path / f"{name}.npy", "rb") as fh:
+            version = npy.read_magic(fh)
+            header = {(1, 0): npy.read_array_header_1_0, (2, 0): npy.read_array_header_2_0}.get(version)
+            dtype = header(fh)[2] if header else None
+    except (OSError, ValueError):
+        return
+    if dtype is not None and dtype.hasobject:
+        raise StoreError(f"{path}: array {name!r} holds Python objects (a pickle, which could run code); "
+                         "a store holds only numbers and text: refused unread")
 
 
 def shipped_store_path() -> Path:
@@ -728,21 +751,45 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _read_imported() -> WorldStore | None:
-    """The imported store if it exists and matches its manifest; otherwise None (with one warning)."""
+#: How long a map waits for an import in another process before going on without the imported places.
+READ_WAIT_SECONDS = 10.0
+
+
+class _ImportInProgress(Exception):
+    """Another process has held the import lock longer than a reader waits."""
+
+
+def _read_imported(*, locked: bool = False) -> WorldStore | None:
+    """The imported store if it exists and matches its manifest; otherwise None (with one warning).
+
+    Nothing is rebuilt: the dump an import read is not kept, so the warning asks
+    for the import to be run again. Unless the caller already holds the import
+    lock (``locked``), a shared lock is taken, so that an import in another
+    process is not seen half-way (new files, old manifest) and taken for damage.
+    """
     from .errors import MappingWarning
 
     path, manifest = _imported_file(), _manifest_file()
-    if not path.exists():
-        return None
     try:
-        expected = json.loads(manifest.read_text(encoding="utf-8"))
-        if expected.get("version") != STORE_VERSION or expected.get("sha256") != _sha256(path):
-            raise StoreError("its checksum or version does not match its manifest")
-        return read_store(path)
-    except (OSError, ValueError, StoreError) as err:
-        warnings.warn(f"ignoring the imported GeoNames places in {path}: {err}; run `situation-map gazetteer "
-                      "import-geonames` again to rebuild them", MappingWarning, stacklevel=3)
+        with nullcontext() if locked else _import_lock(path, shared=True, wait=READ_WAIT_SECONDS):
+            if not path.exists():
+                return None
+            expected = json.loads(manifest.read_text(encoding="utf-8"))
+            if not isinstance(expected, dict) or expected.get("format") != FORMAT:
+                raise StoreError(f"{manifest}: not a manifest of a {FORMAT}")
+            if expected.get("version") != STORE_VERSION:
+                raise StoreError(f"{manifest}: made for store version {expected.get('version')!r}, "
+                                 f"this situation-map reads version {STORE_VERSION}")
+            if expected.get("sha256") != _sha256(path):
+                raise StoreError(f"{path}: its files do not match the SHA-256 in its manifest "
+                                 "(changed or damaged since the import)")
+            return read_store(path)
+    except _ImportInProgress as busy:
+        warnings.warn(f"leaving out the imported GeoNames places: {busy}", MappingWarning, stacklevel=3)
+        return None
+    except (OSError, ValueError) as err:  # StoreError is a ValueError
+        warnings.warn(f"ignoring the imported GeoNames places: {err}; run `situation-map gazetteer "
+                      "import-geonames` again to import them", MappingWarning, stacklevel=3)
         return None
 
 
@@ -916,37 +963,97 @@ def import_geonames(path, *, alternate_names=None, countries=None) -> tuple[int,
     # Names an earlier import found are kept as aliases, so that merging loses no spelling.
     for row in range(len(table)):
         table.columns["aliases"][row] = tuple(n for n in table.names[row][1:])
-    target = _imported_file()
-    with _import_lock(target):
-        previous = _read_imported()
-        if previous is not None:
-            table = _merge_tables(previous, table)
-        write_store(target, table, description=f"GeoNames dumps imported by situation-map ({Path(path).name} last)")
-        from .io import write_atomic
+    from .errors import OutputError
+    from .io import write_atomic
 
-        write_atomic(_manifest_file(), json.dumps({"format": FORMAT, "version": STORE_VERSION, "rows": len(table),
-                                                   "sha256": _sha256(target)}, indent=1))
+    target = _imported_file()
+    try:
+        with _import_lock(target):
+            previous = _read_imported(locked=True)
+            if previous is not None:
+                table = _merge_tables(previous, table)
+            write_store(target, table, description=f"GeoNames dumps imported by situation-map ({Path(path).name} last)")
+            write_atomic(_manifest_file(), json.dumps({"format": FORMAT, "version": STORE_VERSION, "rows": len(table),
+                                                       "sha256": _sha256(target)}, indent=1))
+    except (OSError, OutputError) as err:  # everything in this block is in the cache directory
+        raise _cache_error(err) from err
     with _LOCK:
         _INDEX = None  # the next world_index() merges the new places
     return len(table), target, report
 
 
-class _import_lock:
-    """An exclusive lock beside the store, so that concurrent imports do not lose each other's places."""
+def _cache_error(err: Exception):
+    """A failure to write the cache directory as one :class:`~mapping.errors.CacheError` line.
 
-    def __init__(self, target: Path):
+    The bare OSError names a file the user never chose ("Not a directory:
+    .../imported-geonames-v1"); this names the cache directory, what is wrong
+    with it, and the variable that moves it.
+    """
+    from .errors import CacheError
+    from .io import _WRITE_ERRORS
+
+    folder = cache_dir()
+    blocker = next((p for p in (folder, *folder.parents) if os.path.exists(p) and not os.path.isdir(p)), None)
+    if blocker is not None:
+        reason = f"{str(blocker)!r} is a file, not a folder"
+    elif isinstance(err, OSError):
+        detail = f"{err.strerror or err}" + (f": {str(err.filename)!r}" if err.filename else "")
+        reason = f"{_WRITE_ERRORS[err.errno]} ({detail})" if err.errno in _WRITE_ERRORS else detail
+    else:
+        reason = str(err)
+    return CacheError(f"cannot store imported GeoNames places in the cache directory {str(folder)!r}: {reason}; "
+                      "set SITUATION_MAP_CACHE to a writable folder and import again")
+
+
+class _import_lock:
+    """A lock file beside the store: exclusive for an import, so that concurrent imports do not lose
+    each other's places; shared for a reader, so that it never sees an import half-way.
+
+    A reader does not create the lock file (the cache may be read-only) and goes on
+    unlocked when it cannot open it: with no lock file there has been no import.
+    A reader waits at most ``wait`` seconds, then raises :class:`_ImportInProgress`.
+    """
+
+    def __init__(self, target: Path, *, shared: bool = False, wait: float | None = None):
         self.path = target.with_suffix(".lock")
+        self.shared = shared
+        self.wait = wait  # seconds to wait for the lock (None: as long as it takes)
+        self.fh = None
 
     def __enter__(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fh = open(self.path, "a")
+        if self.shared:
+            try:
+                self.fh = open(self.path, "rb")
+            except OSError:  # no import yet, or a cache we may not open: nothing to wait for
+                return self
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.fh = open(self.path, "a")
         try:
             import fcntl
 
-            fcntl.flock(self.fh, fcntl.LOCK_EX)
+            mode = fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX
+            if self.wait is None:
+                fcntl.flock(self.fh, mode)
+            else:  # a map must not hang behind an import of allCountries (minutes): poll, then give up
+                deadline = time.monotonic() + self.wait
+                while True:
+                    try:
+                        fcntl.flock(self.fh, mode | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() >= deadline:
+                            raise _ImportInProgress(
+                                f"an import into {str(self.path.parent)!r} is still running after {self.wait:g} s; "
+                                "they will be in the next map once it ends") from None
+                        time.sleep(0.05)
         except ImportError:  # Windows: imports are rare and interactive; go on unlocked
             pass
+        except BaseException:
+            self.fh.close()
+            raise
         return self
 
     def __exit__(self, *exc):
-        self.fh.close()
+        if self.fh is not None:
+            self.fh.close()
