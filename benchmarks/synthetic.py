@@ -91,7 +91,7 @@ def synthetic_situation(events: int = 10_000, polygons: int = 500, seed: int = 8
         features.append(Feature(
             id=f"synthetic-{index}", name=place, kind=kind, place_kind=place_kind, geometry=geometry, layer=layer,
             actor=actor, mentions=(mention,), gazetteer_id=None, confidence=0.9, method="synthetic",
-            source="synthetic (benchmark)", precision_m=1000.0, approximate=False, geo_precision=geo_precision,
+            source="synthetic (benchmark)", precision_m=1000.0, approximate=False, geo_scope=geo_precision,
             actors=(actor,) if actor else (), event=kind if actor else None, when=when, report_id=report.id,
         ))
     return Situation((report,), tuple(features))

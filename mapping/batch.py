@@ -562,7 +562,8 @@ def _schemas():
         ("event", pa.string()), ("when", pa.string()), ("when_start", pa.date32()), ("when_end", pa.date32()),
         ("when_precision", pa.string()), ("when_relation", pa.string()), ("mentions", pa.list_(mention)),
         ("gazetteer_id", pa.string()), ("confidence", pa.float64()), ("method", pa.string()), ("source", pa.string()),
-        ("precision_m", pa.float64()), ("approximate", pa.bool_()), ("geo_precision", pa.string()),
+        ("precision_m", pa.float64()), ("approximate", pa.bool_()), ("geo_precision", pa.int8()),
+        ("geo_scope", pa.string()), ("time_precision", pa.int8()),
         ("derived_from", pa.string()), ("rule", pa.string()), ("context", pa.bool_()),
         ("alternatives", pa.list_(alternative)), ("geometry", pa.binary()),
     ])

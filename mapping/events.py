@@ -32,7 +32,9 @@ For each trigger:
   event.
 
 ``geo_precision`` and ``time_precision`` follow ACLED: 1 a specific place (a
-day), 2 near or part of a place (a week), 3 a region (a month or longer).
+day), 2 near or part of a place (a week), 3 a region (a month or longer); a
+:class:`~mapping.situation.Feature` carries the same two codes, computed by
+:func:`geo_precision` and :func:`time_precision`.
 """
 
 from __future__ import annotations
@@ -50,10 +52,32 @@ from .extract import Extraction
 from .resolve import Resolution
 from .text import Token, tokenize
 
-__all__ = ["Event", "find_events", "EVENT_KINDS", "HISTORY_DAYS", "event_kinds"]
+__all__ = ["Event", "find_events", "EVENT_KINDS", "HISTORY_DAYS", "event_kinds", "geo_precision", "time_precision",
+           "GEO_PRECISION"]
 
 #: An event dated more than this many days before publication is history, not the current situation.
 HISTORY_DAYS = 45
+
+
+#: ACLED's geo-precision code of each readable scope of a location (``Resolution.geo_precision``).
+GEO_PRECISION = {"site": 1, "near": 2, "part": 2, "region": 3}
+
+
+def geo_precision(*scopes: str) -> int:
+    """ACLED's geo-precision of a location of the given scopes (the coarsest counts): 1 the place itself,
+    2 near it or a part of it, 3 a region (also when there is no location).
+
+    >>> geo_precision("site"), geo_precision("part"), geo_precision("site", "region"), geo_precision()
+    (1, 2, 3, 3)
+    """
+    return max((GEO_PRECISION.get(s, 3) for s in scopes), default=3)
+
+
+def time_precision(when: When | None) -> int | None:
+    """ACLED's time-precision of ``when``: 1 a day, 2 a week, 3 a month or longer (None: undated)."""
+    if when is None:
+        return None
+    return {"day": 1, "week": 2}.get(when.precision, 3)
 
 
 @cache
@@ -100,15 +124,12 @@ class Event:
     @property
     def geo_precision(self) -> int:
         """ACLED's geo-precision: 1 a specific place, 2 near or part of one, 3 a region."""
-        levels = {"site": 1, "near": 2, "part": 2, "region": 3}
-        return max((levels.get(r.geo_precision, 3) for r in self.locations), default=3)
+        return geo_precision(*(r.geo_precision for r in self.locations))
 
     @property
     def time_precision(self) -> int | None:
         """ACLED's time-precision: 1 a day, 2 a week, 3 a month or longer (None: undated)."""
-        if self.when is None:
-            return None
-        return {"day": 1, "week": 2}.get(self.when.precision, 3)
+        return time_precision(self.when)
 
 
 # -- the trigger table as token patterns -----------------------------------------------
@@ -171,7 +192,11 @@ _CLAUSE_BREAK = re.compile(r";|\s[—–]\s|:\s|,\s+(?=(?:which|who|whom|whose|w
                            r"after|before|when|because|amid|despite|following)\b)|\s(?=(?:but|whereas)\s)|"
                            r"(?<=[a-z])\s+(?=(?:as|after|before|while|because|when|amid)\s+(?:the|a|an|it|they|"
                            r"he|she|[A-Z]\w*)\b)")
-_VICTIMS = re.compile(r"\b(?:killing|killed|injuring|injured|wounding|wounded|leaving)\b")
+_VICTIMS = re.compile(r"\b(?:killing|killed|injuring|injured|wounding|wounded|leaving|targeting|hitting)\b")
+#: Participles that say what an event aimed at ("..., targeting a Hezbollah commander"), not a second event.
+_AIMING = frozenset({"targeting", "hitting"})
+#: Kinds whose toll or aim a following "killing ..." or "targeting ..." gives.
+_TOLL_KINDS = frozenset({"strike", "shelling", "explosion", "suicide_bombing", "clash", "grenade", "capture", "attack"})
 
 
 def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -263,6 +288,9 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
     actor_mentions = sorted(extraction.actor_mentions, key=lambda a: a.start)
     actor_starts = [a.start for a in actor_mentions]
     army = _army_of(_main_state(extraction, resolutions))
+    names_by_sentence: dict[int, list[tuple[int, int]]] = {}
+    for r in resolutions:
+        names_by_sentence.setdefault(r.mention.sentence_index, []).append((r.mention.start, r.mention.end))
 
     events: list[Event] = []
     previous_agent: tuple[str, ...] = ()
@@ -283,10 +311,19 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
             t = tokens[k]
             return next((a for a in sentence_actors if a.start <= t.start < a.end), None)
 
-        found = _triggers(tokens)
+        # An actor's name inside a longer place name is part of the place ("Sudan" in "Port Sudan").
+        names = names_by_sentence.get(si, ())
+        sentence_actors = [a for a in sentence_actors
+                           if not any(b <= a.start and a.end <= e and e - b > a.end - a.start for b, e in names)]
+        # A capitalised trigger inside a date is the date's word: "3 March", "March 3" are not a march.
+        found = [(i, n, p) for i, n, p in _triggers(tokens)
+                 if not (tokens[i].text[:1].isupper() and any(w.start <= tokens[i].start < w.end for w in times))]
+        absorbed: set[int] = set()
         sentence_events: list[Event] = []
         agent_here: tuple[str, ...] = ()
         for index, (i, n, pattern) in enumerate(found):
+            if index in absorbed:
+                continue
             t_start, t_end = tokens[i].start, tokens[i + n - 1].end
             clause = next(((a, b) for a, b in clauses if a <= t_start < b), (s_start, s_end))
             # The trigger reaches up to the next trigger in its clause (its object and adjuncts).
@@ -294,23 +331,35 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
             reach = (t_end, next_start)
             pos = _part_of_speech(words, i, n, pattern, tokens, actor_at)
             kind, sub_event_type = _refine(pattern.kind, text[clause[0]:clause[1]].lower(), text[clause[0]:t_start].lower())
-            if kind == "attack" and any(e.kind in ("strike", "shelling", "explosion", "suicide_bombing", "clash",
-                                                   "grenade", "capture") for e in sentence_events) \
-                    and _VICTIMS.match(words[i]):
-                # "..., killing six people": the toll of the event before it, not another event.
-                sentence_events[-1] = _with_victims(sentence_events[-1], text, reach)
+            if _VICTIMS.match(words[i]) and (kind == "attack" or words[i] in _AIMING) \
+                    and any(e.kind in _TOLL_KINDS for e in sentence_events):
+                # "..., killing six people", "..., targeting a commander": the toll or aim of the event
+                # before it, not another event.
+                sentence_events[-1] = _with_victims(sentence_events[-1], text, reach, sentence_actors)
                 continue
+            following = found[index + 1] if index + 1 < len(found) else None
+            if pos == "noun" and kind in _TOLL_KINDS and following and tokens[following[0]].start < clause[1] \
+                    and following[2].kind == "attack" and _VICTIMS.match(words[following[0]]):
+                # "A Malian army airstrike killed 12 civilians near Kidal": the strike is the subject of the
+                # toll verb, and the verb's object and places are the strike's.
+                absorbed.add(index + 1)
+                reach = (t_end, next((tokens[j].start for j, _, _ in found[index + 2:] if tokens[j].start < clause[1]),
+                                     clause[1]))
             passive = pos == "verb" and i > 0 and (words[i - 1] in _BE or (i > 1 and words[i - 2] in _BE))
             agent = _agent(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, actor_at, army,
                            agent_here or previous_agent, s_start)
             if agent is None:
                 continue  # not an act of an actor ("aid trucks entered")
-            target = _target(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, agent, army, kind)
+            target = _target(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, agent, army, kind, pattern)
+            if kind in _table()["unspecified"] and kind != "description":
+                # "attacked" does not say how: coded by whom it hit (see event_triggers.json "unspecified").
+                rule = _table()["unspecified"][kind]
+                kind = rule.get(target or "", rule["otherwise"])
             where = _where(text, places, tokens, i, n, pos, passive, clause, reach)
             if not where:
                 where = _elsewhere(text, places, located, t_start, t_end, clause, si, s_start)
             when = _when(text, times, clause, t_start, published, s_start)
-            reason = _context(text, tokens, i, pos, clause, s_start, kind, when, published, where, agent)
+            reason = _context(text, tokens, i, pos, clause, s_start, kind, when, published, where, agent, target)
             agent_ids = tuple(a for a in agent if a)
             if kind == "capture":
                 sub_event_type = _capture_type(agent_ids, where, target)
@@ -417,11 +466,16 @@ def _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, 
     if before:
         chosen = [before[-1]]
         for a in reversed(before[:-1]):
-            if re.fullmatch(r"\s*,?\s*and\s*", text[a.end:chosen[0].start]):
+            if re.fullmatch(r"(?:\s+(?:army|military|forces|troops|soldiers|fighters|militias?|police))?\s*,?\s*and\s*",
+                            text[a.end:chosen[0].start]):
                 chosen.insert(0, a)
             else:
                 break
-        return tuple(dict.fromkeys(a.actor for a in chosen))
+        speech = _speaker(text[chosen[-1].end:t_start])
+        if speech is None:
+            return tuple(dict.fromkeys(a.actor for a in chosen))
+        # "The UN condemned the strike on Damascus": the UN spoke; who struck is only what follows it says.
+        span = text[chosen[-1].end + speech:t_start]
     words_before = span.lower()
     if re.search(r"(?:^|[\s,])(?:the\s+)?(?:army|military|troops|soldiers|government forces|government troops|"
                  r"security forces|armed forces|air force|junta)\b(?:'s)?[^,;]*$", words_before):
@@ -438,8 +492,29 @@ def _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, 
     return ()
 
 
-def _target(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, agent, army, kind):
+def _speaker(gap: str) -> int | None:
+    """Where the speech ends when the words between an actor and a trigger make the actor a speaker about
+    the event (it said, condemned, denied ... it), not its agent (None: they do not; "Israel said it
+    struck" keeps Israel through the pronoun)."""
+    lower = gap.lower()
+    last = None
+    for verb in _table()["stance_verbs"]:
+        for m in re.finditer(rf"\b{re.escape(verb)}\b", lower):
+            if last is None or m.end() > last:
+                last = m.end()
+    if last is None or re.match(r"\s+(?:that\s+)?(?:it|they|its|their|he|she)\b", lower[last:]):
+        return None
+    return last
+
+
+def _target(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, agent, army, kind, pattern=None):
+    """The actor (or ``civilians``/``protesters``) the trigger acts on, None when the text does not say."""
     agent_ids = set(agent or ())
+    if pattern is not None and "*" in pattern.words:
+        # "pushed Russian troops out of X": the words the pattern skips are its object.
+        inside = [a for a in sentence_actors if tokens[i].end <= a.start < tokens[i + n - 1].end and a.actor not in agent_ids]
+        if inside:
+            return inside[0].actor
     if passive:
         before = [a for a in sentence_actors if clause[0] <= a.start < tokens[i].start and a.actor not in agent_ids]
         if before:
@@ -448,19 +523,31 @@ def _target(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, ag
     lower = span.lower()
     between = re.search(r"between\s+(?:the\s+)?[\w\s'-]+?\s+and\s+(?:the\s+)?", lower)
     after = [a for a in sentence_actors if tokens[i + n - 1].end <= a.start < reach[1] and a.actor not in agent_ids
-             and not re.search(r"\bby\s+(?:the\s+)?$", text[max(0, a.start - 8):a.start])]
+             and not re.search(r"\bby\s+(?:the\s+)?$", text[max(0, a.start - 8):a.start])
+             and not (a.role == "demonym" and _PLACE_NOUN.match(text, a.end))]
     if between and after:
         return after[-1].actor
-    if after and kind not in ("visit", "meeting", "agreement", "arrest"):
+    if after and kind not in ("visit", "meeting", "agreement"):
         return after[0].actor
     if re.search(r"\b(?:the\s+)?army(?:'s)?\b", lower) and army and army not in agent_ids and kind == "capture":
         return army
+    if army and army not in agent_ids and kind not in ("visit", "meeting", "agreement", "patrol", "deployment", "presence",
+                                                       "withdrawal", "protest") \
+            and re.search(r"\b(?:army|military|government|junta|soldiers|troops)\s+(?:base|bases|positions?|posts?|"
+                          r"convoys?|barracks|camps?|checkpoints?|forces|troops|soldiers|units?)\b|\b(?:soldiers|troops)\b",
+                          lower):
+        return army  # "shelled government positions", "attacked an army base": the report's army
     if kind in ("arrest", "abduction", "attack", "sexual_violence") or _civilian_words(lower):
         if _civilian_words(lower):
             return "civilians"
     if re.search(r"\b(?:protesters|demonstrators|protestors)\b", lower):
         return "protesters"
     return None
+
+
+#: A demonym before one of these names a place, not an actor: "the Israeli town of Metula".
+_PLACE_NOUN = re.compile(r"\s+(?:town|towns|village|villages|city|cities|port|capital|border|coast|coastline|region|"
+                         r"province|territory|side|island|airspace|waters|frontier|countryside)\b", re.IGNORECASE)
 
 
 def _civilian_words(lower: str) -> bool:
@@ -578,7 +665,7 @@ def _when(text, times, clause, t_start, published, s_start) -> When | None:
     return when
 
 
-def _context(text, tokens, i, pos, clause, s_start, kind, when, published, where, agent) -> str | None:
+def _context(text, tokens, i, pos, clause, s_start, kind, when, published, where, agent, target=None) -> str | None:
     """Why an event is not part of the current situation (None: it is)."""
     t_start = tokens[i].start
     before_clause = text[clause[0]:t_start].lower()
@@ -597,17 +684,22 @@ def _context(text, tokens, i, pos, clause, s_start, kind, when, published, where
         if re.search(rf"\b{re.escape(cue)}\b", before_sentence):
             return f"denied ({cue!r})"
     for cue in _cues("condemnation"):
-        if re.search(rf"\b{re.escape(cue)}\b", before_sentence):
+        found = list(re.finditer(rf"\b{re.escape(cue)}\b", before_sentence))
+        # "condemnation from Damascus after Israeli strikes on Quneitra": the strikes are reported as the
+        # cause, an event; only what is condemned itself ("condemned the strike") is not reported here.
+        if found and not re.search(r"\b(?:after|following|amid|when|since)\b", before_sentence[found[-1].end():]):
             return f"condemned ({cue!r}), not reported as happening"
     if re.search(r"\bthe future of\b", before_sentence) or (pos == "noun" and re.search(r"\b(?:stakes|crux|future)\b",
                                                                                      before_sentence)):
         return "a topic of talks, not an event"
     if kind in ("meeting", "visit", "agreement") and where:
         # Talks between two sides held in a third country are diplomacy about the conflict, not in it.
-        parties = {actors()[a].country or actors()[a].based_in for a in agent if a in actors()}
+        sides = {a for a in (*agent, target) if a in actors()}
+        parties = {actors()[a].country or actors()[a].based_in for a in sides}
         parties.discard(None)
         hosts = {r.place.country for r in where if r.place.country}
-        if len(parties) >= 2 and hosts and not hosts & parties:
+        # Two sides (the junta and the MNDAA are both of Myanmar) meeting where neither is from.
+        if len(sides) >= 2 and parties and hosts and not hosts & parties:
             return "talks held in a third country"
     if when is not None and published is not None and when.relation == "at" \
             and (published - when.last).days > HISTORY_DAYS:
@@ -627,10 +719,17 @@ def _capture_type(agent_ids, where, target) -> str:
     return "Non-state actor overtakes territory"
 
 
-def _with_victims(event: Event, text: str, reach) -> Event:
+def _with_victims(event: Event, text: str, reach, sentence_actors=()) -> Event:
+    """``event`` with the target its toll or aim names ("..., targeting a Hezbollah commander": Hezbollah;
+    "..., killing two men": civilians), when it had none."""
     from dataclasses import replace
 
-    if event.target is None and _civilian_words(text[reach[0]:reach[1]].lower()):
+    if event.target is not None:
+        return event
+    aimed = next((a.actor for a in sentence_actors if reach[0] <= a.start < reach[1] and a.actor not in event.actors), None)
+    if aimed:
+        return replace(event, target=aimed)
+    if _civilian_words(text[reach[0]:reach[1]].lower()):
         return replace(event, target="civilians")
     return event
 

@@ -567,7 +567,7 @@ _CSV_COLUMNS = ("WKT", "record", "id", "name", "kind", "place_kind", "layer", "a
                 "when", "when_start", "when_end", "when_precision", "when_relation",
                 "lon", "lat", "mention_text", "mention_start", "mention_end", "mentions",
                 "gazetteer_id", "confidence", "method", "source", "precision_m", "approximate", "geo_precision",
-                "derived_from", "rule", "context", "report_id", "report_source", "report_published", "reason")
+                "geo_scope", "time_precision", "derived_from", "rule", "context", "report_id", "report_source", "report_published", "reason")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

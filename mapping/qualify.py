@@ -7,12 +7,21 @@ equidistant projection centred on the place (metres, via pyproj), never in
 degrees. Each derived area says which rules made it and how precise it is,
 with an ACLED-like geo precision: ``site`` (1), ``near`` (2), ``part`` (3).
 
+A possessive after the name says the same as the "of" phrase before it:
+"Beirut's southern suburbs" is "the southern suburbs of Beirut", a derived
+part of the city (the qualifier then starts at the name and takes it in).
+
 Examples
 --------
 >>> q = find_qualifier("set up a checkpoint in the countryside of the southern ", 0, 56)
 >>> q.rules, q.text
 (('countryside', 'south'), 'the countryside of the southern ')
 >>> find_qualifier("in the ", 0, 7) is None
+True
+>>> q = find_qualifier("Jets struck Beirut's southern suburbs.", 0, 12)
+>>> q.rules, q.text
+(('countryside', 'south'), "Beirut's southern suburbs")
+>>> find_qualifier("Beirut's mayor spoke.", 0, 0) is None
 True
 """
 
@@ -43,6 +52,15 @@ _DISTANCE = re.compile(
     rf"(?P<n>\d+(?:[.,]\d+)?)\s*(?P<unit>km|kilometres|kilometers|miles|mi|metres|meters|m)\s+(?:\([^()]{{0,30}}\)\s*)?(?P<dir>{_DIRECTION_WORDS})?\s*(?:of|from)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+# "Beirut's southern suburbs", "Khartoum's northern outskirts", "Aleppo's eastern districts", "Pokrovsk's centre":
+# a name (up to four words) and a possessive, then the part of it.
+_POSSESSIVE = re.compile(
+    rf"(?:[\w.-]+\s+){{0,3}}?[\w.-]+['’]s\s+(?:(?P<areadir>{_DIRECTION_WORDS})\s+)?(?P<area>{_AREA_WORDS})\b"
+    rf"|(?:[\w.-]+\s+){{0,3}}?[\w.-]+['’]s\s+(?P<partdir>{_DIRECTION_WORDS}|centre|center|heart)"
+    rf"(?:\s+(?:part|parts|districts|neighbourhoods|neighborhoods|quarters|areas|sector|side))?\b"
+    r"(?!\s+(?-i:[A-Z]))",  # "Russia's southern Kursk region": the direction belongs to the next name
+    re.IGNORECASE,
+)
 _OFFSHORE = re.compile(r"\boff\s+(?:the\s+)?(?:(?:coast|coastline|shores?)\s+of\s+(?:the\s+)?)?$", re.IGNORECASE)
 _ALONG = re.compile(r"\balong\s+(?:the\s+)?$", re.IGNORECASE)
 _LAST_WORDS = frozenset({"of", "the", "from", "near", "around", "outside", "to", "nearby", "central", "rural", "centre",
@@ -70,7 +88,11 @@ class Qualifier:
 
 
 def find_qualifier(text: str, sentence_start: int, mention_start: int) -> Qualifier | None:
-    """The qualifier that ends right before ``mention_start``, if any."""
+    """The qualifier that ends right before ``mention_start``, or the possessive one right after the name
+    that starts there ("Beirut's southern suburbs"), if any."""
+    after = _possessive(text, mention_start)
+    if after is not None:
+        return after
     window_start = max(sentence_start, mention_start - 80)
     left = text[window_start:mention_start]
     last = left.rstrip().rsplit(None, 1)[-1].lower() if left.strip() else ""
@@ -110,6 +132,28 @@ def find_qualifier(text: str, sentence_start: int, mention_start: int) -> Qualif
     start = window_start + m.start()
     # Leading articles belong to the phrase, but a bare "the" is not a qualifier.
     return Qualifier(text[start:mention_start], start, mention_start, tuple(dict.fromkeys(rules)), bearing)
+
+
+def _possessive(text: str, mention_start: int) -> Qualifier | None:
+    """"X's southern suburbs" read as "the southern suburbs of X" (see the module docstring)."""
+    if "'s" not in text[mention_start:mention_start + 60] and "’s" not in text[mention_start:mention_start + 60]:
+        return None  # the common case, without running the pattern
+    m = _POSSESSIVE.match(text, mention_start)
+    if not m:
+        return None
+    rules: list[str] = []
+    bearing = None
+    if m.group("area"):
+        rules.append("countryside")
+    for w in ((m.group("areadir") or "").lower(), (m.group("partdir") or "").lower()):
+        if w in DIRECTIONS:
+            bearing = float(DIRECTIONS[w])
+            rules.append(_compass(bearing))
+        elif w in ("centre", "center", "heart"):
+            rules.append("centre")
+    if not rules:
+        return None
+    return Qualifier(m.group(), mention_start, m.end(), tuple(rules), bearing, phrase_end=m.end())
 
 
 def _compass(bearing: float) -> str:

@@ -265,7 +265,7 @@ def _symbol_cached(kind: str, color: str, band: str) -> dict:
 
 def _broad(feature) -> bool:
     """A vast or vaguely bounded area the report mentions: drawn faint, with its name, never outlined."""
-    return (feature.geo_precision == "region" or feature.place_kind in FAINT_KINDS) and \
+    return (feature.geo_scope == "region" or feature.place_kind in FAINT_KINDS) and \
         feature.geometry.geom_type in ("Polygon", "MultiPolygon")
 
 

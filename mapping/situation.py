@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .actors import actor as get_actor
 from .dates import When
-from .events import EVENT_KINDS, Event
+from .events import EVENT_KINDS, Event, geo_precision as _geo_precision, time_precision as _time_precision
 from .extract import Extraction, Mention
 from .gazetteer import SITE_KINDS
 from .report import Report
@@ -95,7 +95,9 @@ class Feature:
     source: str
     precision_m: float
     approximate: bool
-    geo_precision: str
+    #: How the location relates to the named place: ``site`` (the place itself), ``near``, ``part`` or
+    #: ``region``; ``geo_precision`` is its ACLED code.
+    geo_scope: str
     actors: tuple[str, ...] = ()
     event: str | None = None
     when: When | None = None
@@ -109,8 +111,6 @@ class Feature:
     event_type: str | None = None
     sub_event_type: str | None = None
     target: str | None = None
-    #: ACLED's precision codes of the event: 1 a site (a day), 2 near or part of one (a week), 3 a region (a month+).
-    time_precision: int | None = None
     #: The place's country and population (for the popup: what the place is).
     country: str | None = None
     population: int | None = None
@@ -120,6 +120,16 @@ class Feature:
     reports: tuple[str, ...] = ()
     #: Other reports' versions of this place and kind (another actor or date), merged situations only.
     disagreement: tuple[Disagreement, ...] = ()
+
+    @property
+    def geo_precision(self) -> int:
+        """ACLED's geo-precision, as for events: 1 the place itself, 2 near or part of it, 3 a region."""
+        return _geo_precision(self.geo_scope)
+
+    @property
+    def time_precision(self) -> int | None:
+        """ACLED's time-precision, as for events: 1 a day, 2 a week, 3 a month or longer (None: undated)."""
+        return _time_precision(self.when)
 
     @property
     def corroboration(self) -> int:
@@ -160,6 +170,7 @@ class Feature:
             "precision_m": self.precision_m,
             "approximate": self.approximate,
             "geo_precision": self.geo_precision,
+            "geo_scope": self.geo_scope,
             "derived_from": self.derived_from,
             "rule": self.rule,
             "context": self.context,
@@ -444,8 +455,7 @@ def build_situation(extraction: Extraction, resolutions: tuple[Resolution, ...],
                                         "event": event.kind if event else None, "when": when, "actors": set(),
                                         "event_type": event.event_type if event else None,
                                         "sub_event_type": event.sub_event_type if event else None,
-                                        "target": event.target if event else None,
-                                        "time_precision": event.time_precision if event else None})
+                                        "target": event.target if event else None})
         group["mentions"][resolution.mention.start] = resolution.mention
         group["actors"].update(all_actors or ([actor_id] if actor_id else []))
         group["confidence"] = max(group.get("confidence", 0), resolution.confidence)
@@ -528,13 +538,13 @@ def _feature(key, group, report: Report) -> Feature:
         id=fid, name=name, kind=kind, place_kind=_place_kind(r), geometry=r.geometry if r.geometry is not None else place.geometry,
         layer=layer, actor=actor_id, mentions=mentions, gazetteer_id=place.id, confidence=group["confidence"],
         method=r.method, source=place.source, precision_m=place.precision_m,
-        approximate=place.approximate or r.qualifier is not None, geo_precision=r.geo_precision,
+        approximate=place.approximate or r.qualifier is not None, geo_scope=r.geo_precision,
         actors=tuple(sorted(group["actors"])), event=group["event"], when=group["when"],
         derived_from=place.id if r.qualifier else None,
         rule=",".join(r.qualifier.rules) if r.qualifier else None, report_id=report.id,
         alternatives=tuple(r.alternatives) if not (r.qualifier and "border" in r.qualifier.rules) else (),
         event_type=group["event_type"], sub_event_type=group["sub_event_type"], target=group["target"],
-        time_precision=group["time_precision"], country=place.country, population=place.population,
+        country=place.country, population=place.population,
     )
 
 

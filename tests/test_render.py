@@ -311,7 +311,7 @@ def _feature(name, kind, geometry, **changes):
     mention = Mention(name, 0, len(name), name + ".", 0, 0, name.lower())
     base = dict(id=name, name=name, kind=kind, place_kind=kind, geometry=geometry, layer="Other places", actor=None,
                 mentions=(mention,), gazetteer_id=None, confidence=0.9, method="test", source="test",
-                precision_m=100.0, approximate=False, geo_precision="site")
+                precision_m=100.0, approximate=False, geo_scope="site")
     base.update(changes)
     return Feature(**base)
 
@@ -321,8 +321,8 @@ def test_first_view_fits_events_and_sites_not_mentioned_countries():
 
     from mapping.render import framing_bounds
 
-    country = _feature("Bigland", "country", box(20, 0, 40, 20), geo_precision="region")
-    sea = _feature("Red Sea", "sea", box(32, 12, 43, 28), geo_precision="region")
+    country = _feature("Bigland", "country", box(20, 0, 40, 20), geo_scope="region")
+    sea = _feature("Red Sea", "sea", box(32, 12, 43, 28), geo_scope="region")
     strike = _feature("Port X", "strike", Point(37.2, 19.6), place_kind="city", event="strike")
     base = _feature("Base Y", "airbase", Point(36.0, 18.0))
     assert framing_bounds([country, sea, strike, base]) == (36.0, 18.0, 37.2, 19.6)
@@ -330,7 +330,7 @@ def test_first_view_fits_events_and_sites_not_mentioned_countries():
     assert framing_bounds([]) is None
     # An attack known only as "in the Red Sea" is not left off a view framed on a port.
     port = _feature("Port Z", "port", Point(42.9, 14.8))
-    attack = _feature("Red Sea", "strike", box(32, 12, 43, 28), place_kind="sea", event="strike", geo_precision="region")
+    attack = _feature("Red Sea", "strike", box(32, 12, 43, 28), place_kind="sea", event="strike", geo_scope="region")
     west, south, east, north = framing_bounds([port, attack])
     point = attack.geometry.representative_point()
     assert west <= point.x <= east and south <= point.y <= north and (east - west) < 11
@@ -341,9 +341,9 @@ def test_every_kind_renders_with_a_sensible_default():
 
     from mapping.render import _style, _symbol_kind
 
-    river = _feature("Nile", "river", LineString([(32.5, 15.6), (32.6, 17.0)]), geo_precision="part")
-    sea = _feature("Red Sea", "sea", box(32, 12, 43, 28), geo_precision="region")
-    desert = _feature("Sahara", "desert", box(0, 15, 30, 30), geo_precision="region")
+    river = _feature("Nile", "river", LineString([(32.5, 15.6), (32.6, 17.0)]), geo_scope="part")
+    sea = _feature("Red Sea", "sea", box(32, 12, 43, 28), geo_scope="region")
+    desert = _feature("Sahara", "desert", box(0, 15, 30, 30), geo_scope="region")
     site = _feature("Merowe Dam", "dam", Point(31.8, 18.7))
     odd = _feature("Somewhere", "volcano", Point(1, 1))
     assert _style(river, "#1f5fbf")["fill"] is False and _style(river, "#1f5fbf")["weight"] >= 3
