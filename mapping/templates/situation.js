@@ -478,8 +478,10 @@ function situationMapLayer(data, group) {
       group.forEach(function (m, i) {
         var x, y;
         if (n <= 8) {
-          // A ring just wide enough for the symbols side by side.
-          var radius = Math.max(biggest * 0.9, (biggest + 4) * n / (2 * Math.PI));
+          // A ring just wide enough for the symbols side by side: neighbours on the ring are a chord
+          // 2r sin(pi/n) apart, and square symbols along a diagonal need that chord to be sqrt(2) times
+          // their size (four at a town: N, E, S, W, whose corners would touch on a tighter ring).
+          var radius = Math.max(biggest * 0.9, (biggest + 2) * Math.SQRT2 / (2 * Math.sin(Math.PI / n)));
           var angle = -Math.PI / 2 + 2 * Math.PI * i / n;
           x = cx + radius * Math.cos(angle); y = cy + radius * Math.sin(angle);
         } else {
