@@ -24,6 +24,8 @@ True
 
 from __future__ import annotations
 
+import functools
+
 import json
 import math
 import os
@@ -248,6 +250,11 @@ class Gazetteer:
         if place is None and place_id.startswith("gn:") and self.world is not None:
             place = self._world_places.get(place_id) or self._world_place(place_id)
         return place if place is not None else default
+
+    @functools.cached_property
+    def countries(self) -> dict[str, Place]:
+        """ISO code -> the world pack's country record (computed once: every report asks)."""
+        return {p.country: p for p in self._by_id.values() if p.kind == "country" and p.pack == "world" and p.country}
 
     def merged(self, other: Iterable[Place]) -> "Gazetteer":
         """A new gazetteer with ``other``'s records added (replacing same ids)."""

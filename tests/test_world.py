@@ -139,3 +139,27 @@ def test_eval_scores_and_writes_predictions(tmp_path, capsys):
     assert rates["f1_exact"] == 1.0 and rates["acc161"] == 1.0
     (line,) = out.read_text().splitlines()
     assert [p["text"] for p in json.loads(line)["places"]] == ["Aleppo", "Homs"]
+
+
+def test_eval_counts_errors_by_kind_and_scores_given_predictions(tmp_path, capsys):
+    from mapping.cli import main
+
+    corpus = tmp_path / "c.jsonl"
+    doc = {"id": "d1", "text": "Floods hit Queensland and Brisbane, Australia, on Monday.",
+           "toponyms": [{"start": 11, "end": 21, "text": "Queensland", "lat": -22.0, "lon": 145.0},
+                        {"start": 26, "end": 34, "text": "Brisbane", "lat": -27.47, "lon": 153.03},
+                        {"start": 36, "end": 45, "text": "Australia", "lat": -25.0, "lon": 135.0}]}
+    corpus.write_text(json.dumps(doc) + "\n", encoding="utf-8")
+    # Another tool's output: Queensland missed, Brisbane placed in Europe, Australia right.
+    given = tmp_path / "given.jsonl"
+    given.write_text(json.dumps({"id": "d1", "places": [
+        {"start": 26, "end": 34, "text": "Brisbane", "lat": 48.0, "lon": 2.0},
+        {"start": 36, "end": 45, "text": "Australia", "lat": -25.5, "lon": 134.5}]}) + "\n", encoding="utf-8")
+    assert main(["eval", str(corpus), "--from-predictions", str(given), "--json"]) == 0
+    rates = json.loads(capsys.readouterr().out)[str(corpus)]
+    assert rates["errors"] == 2
+    assert rates["error_kinds"] == {"admin1": 1, "country": 0, "local": 1, "missing": 0}
+    assert main(["eval", str(corpus), "--by-kind"]) == 0
+    assert "by what the gold place is" in capsys.readouterr().out
+    assert main(["eval", str(corpus), "--from-predictions", str(tmp_path / "none.jsonl")]) == 1
+    assert "does not exist" in capsys.readouterr().err
