@@ -166,21 +166,29 @@ def _km(lat1, lon1, lat2, lon2) -> float:
     return 12742.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
-def read_corpus(path):
-    """Yield the documents of a JSON Lines corpus; errors name the line."""
+def _json_lines(path, what: str, expected: str, read):
+    """Yield ``read(record)`` for each JSON line of ``path``; a missing file or a bad line is one
+    :class:`MappingError` naming the file, the line and what was ``expected``."""
     path = Path(path)
     if not path.is_file():
-        raise MappingError(f"corpus {str(path)!r} does not exist")
+        raise MappingError(f"{what} {str(path)!r} does not exist")
     with open(path, encoding="utf-8") as fh:
         for number, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             try:
-                doc = json.loads(line)
-                doc["text"], doc.setdefault("toponyms", [])
-            except (json.JSONDecodeError, KeyError, TypeError) as err:
-                raise MappingError(f"{path}: line {number}: expected a JSON object with 'text' and 'toponyms': {err}") from err
-            yield doc
+                yield read(json.loads(line))
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
+                raise MappingError(f"{path}: line {number}: expected {expected}: {err}") from err
+
+
+def read_corpus(path):
+    """Yield the documents of a JSON Lines corpus; errors name the line."""
+    def document(doc):
+        doc["text"], doc.setdefault("toponyms", [])
+        return doc
+
+    yield from _json_lines(path, "corpus", "a JSON object with 'text' and 'toponyms'", document)
 
 
 def predict(text: str, gazetteer, *, uses: str = "literal", toponym_model=None, ranker_model=None,
@@ -290,22 +298,11 @@ def evaluate(corpus, gazetteer=None, predictions=None, progress=None, *, uses: s
 
 def _read_predictions(path) -> dict[str, list[dict]]:
     """``{id: places}`` from a predictions file; errors name the line."""
-    path = Path(path)
-    if not path.is_file():
-        raise MappingError(f"predictions file {str(path)!r} does not exist")
-    out = {}
-    with open(path, encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                places = [dict(p, start=int(p["start"]), end=int(p["end"])) for p in record["places"]]
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
-                raise MappingError(f"{path}: line {number}: expected a JSON object with 'id' and 'places' "
-                                   f"[{{start, end, lat, lon}}]: {err}") from err
-            out[str(record.get("id"))] = places
-    return out
+    def places(record):
+        return str(record.get("id")), [dict(p, start=int(p["start"]), end=int(p["end"])) for p in record["places"]]
+
+    return dict(_json_lines(path, "predictions file", "a JSON object with 'id' and 'places' [{start, end, lat, lon}]",
+                            places))
 
 
 def reliability(confidences, bands=(0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.01)) -> list[dict]:
