@@ -25,7 +25,6 @@ True
 from __future__ import annotations
 
 import functools
-
 import json
 import math
 import os
