@@ -27,13 +27,14 @@ from .names import name_key, variant_key
 
 __all__ = ["Context", "candidate_features", "rank", "ranker_model", "calibrate", "kind_group", "CUE_KINDS"]
 
-#: What a cue word beside a mention asks the place to be.
+#: What a cue word beside a mention asks the place to be. ("Kherson city": GeoNames sizes some cities
+#: as towns, so a city cue takes a town too, never the region of the same name.)
 CUE_KINDS = {
     "province": {"admin1", "admin2"}, "governorate": {"admin1"}, "state": {"admin1"}, "oblast": {"admin1"},
     "region": {"admin1", "region"}, "district": {"admin2", "admin1", "quarter"}, "subdistrict": {"admin2"},
     "raion": {"admin2"}, "county": {"admin2", "admin1"}, "municipality": {"admin2", "city", "town"},
     "countryside": {"admin1", "admin2", "region"},
-    "city": {"city"}, "town": {"town", "city", "village"}, "village": {"village", "town"},
+    "city": {"city", "town"}, "town": {"town", "city", "village"}, "village": {"village", "town"},
     "air base": {"site"}, "airport": {"site"}, "naval base": {"site"}, "naval facility": {"site"},
     "port": {"city", "town", "site"}, "base": {"site"}, "camp": {"site"}, "crossing": {"site"},
     "dam": {"site"}, "power plant": {"site"}, "hospital": {"site"}, "bridge": {"site"},
