@@ -14,6 +14,7 @@ the browser's own start-up is reported apart.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -106,6 +107,13 @@ class _Pipe:
             self.events.append(self._read_message(deadline))
 
 
+def _above(fd: int, floor: int = 10) -> int:
+    """``fd`` duplicated to a number of at least ``floor`` (the original closed)."""
+    high = fcntl.fcntl(fd, fcntl.F_DUPFD, floor)
+    os.close(fd)
+    return high
+
+
 def first_render(html_path, chromium: str, timeout: float = 180.0) -> dict:
     """Open ``html_path`` in a fresh headless Chromium; timings in seconds and page counts.
 
@@ -119,11 +127,15 @@ def first_render(html_path, chromium: str, timeout: float = 180.0) -> dict:
     profile = tempfile.mkdtemp(prefix="sm-bench-chromium-")
     to_chrome_r, to_chrome_w = os.pipe()
     from_chrome_r, from_chrome_w = os.pipe()
+    # The child's ends move above fd 9 first: a process that has closed files gets low numbers back from
+    # os.pipe(), and "3<&5 4>&3" would overwrite the reply pipe before moving it to fd 4. bash, not sh:
+    # dash takes one-digit fd numbers only ("Bad fd number" in a process with many files open).
+    to_chrome_r, from_chrome_w = _above(to_chrome_r), _above(from_chrome_w)
     command = [chromium, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"]
     # Chromium reads commands on fd 3 and writes replies on fd 4.
     shell = 'exec "$@" 3<&{} 4>&{}'.format(to_chrome_r, from_chrome_w)
     started = time.perf_counter()
-    proc = subprocess.Popen(["/bin/sh", "-c", shell, "sh", *command], pass_fds=(to_chrome_r, from_chrome_w),
+    proc = subprocess.Popen(["/bin/bash", "-c", shell, "bash", *command], pass_fds=(to_chrome_r, from_chrome_w),
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     os.close(to_chrome_r)
