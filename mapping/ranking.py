@@ -249,6 +249,7 @@ class Candidates:
     def __init__(self, places: list[Place], *, key: str, cue, mention_match: str, article: bool = False,
                  cooccurrence: Cooccurrence | None = None):
         self.places = places
+        self._static_scores: dict[int, tuple[dict, list[float]]] = {}
         populations = [p.population or 0 for p in places]
         order = sorted(range(len(places)), key=lambda i: -populations[i])
         rank_of = {i: r for r, i in enumerate(order)}
@@ -281,7 +282,18 @@ class Candidates:
         if not self.places:
             return []
         get = weights.get
-        scores = [sum(get(name, 0.0) * value for name, value in f.items()) for f in self.features(context)]
+        # The static features do not change from pass to pass: their part of each score is summed once per
+        # weight set (the context features never share a name with them).
+        cached = self._static_scores.get(id(weights))
+        if cached is None or cached[0] is not weights:
+            cached = (weights, [sum(get(name, 0.0) * value for name, value in f.items()) for f in self.static])
+            self._static_scores[id(weights)] = cached
+        scores = list(cached[1])
+        if context is not None:
+            top_country = context.top_country()
+            for k, place in enumerate(self.places):
+                scores[k] += sum(get(name, 0.0) * value
+                                 for name, value in context_features(place, context, top_country).items())
         top = max(scores)
         exp = [math.exp(s - top) for s in scores]
         total = sum(exp)

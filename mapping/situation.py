@@ -10,7 +10,9 @@ from __future__ import annotations
 import bisect
 import functools
 import json
+import math
 import re
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -553,20 +555,7 @@ def _mark_context(features: list[Feature]) -> list[Feature]:
     from dataclasses import replace
     from .resolve import _km
 
-    from pyproj import Geod
-
-    geod = Geod(ellps="WGS84")
-    by_geometry: dict[int, float] = {}  # features of one place share its geometry object
-
-    def area(f):
-        if f.geometry.geom_type not in ("Polygon", "MultiPolygon"):
-            return 0.0
-        key = id(f.geometry)
-        if key not in by_geometry:
-            by_geometry[key] = abs(geod.geometry_area_perimeter(f.geometry)[0]) / 1e6
-        return by_geometry[key]
-
-    areas = {f.id: area(f) for f in features}
+    areas = {f.id: _area_km2(f.geometry) for f in features}
     local = [f for f in features if f.place_kind not in ("country", "continent") and areas[f.id] < CONTEXT_AREA_KM2]
     if not local:
         local = [f for f in features if areas[f.id] < CONTEXT_AREA_KM2] or features
@@ -580,6 +569,34 @@ def _mark_context(features: list[Feature]) -> list[Feature]:
             f = replace(f, context=True, layer=CONTEXT_LAYER if f.actor is None else f.layer)
         result.append(f)
     return result
+
+
+#: Geodesic areas (km²) of the geometries seen, by geometry object: a gazetteer's places keep theirs from
+#: report to report, so a country's area is computed once per process, not once per report.
+_AREAS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _area_km2(geometry) -> float:
+    """The geodesic area of a polygon, in km² (0 for points and lines), or a planar estimate when that is
+    surely on one side of :data:`CONTEXT_AREA_KM2` (all the caller asks)."""
+    if geometry.geom_type not in ("Polygon", "MultiPolygon"):
+        return 0.0
+    known = _AREAS.get(geometry)
+    if known is not None:
+        return known
+    # A degree of latitude is 111 km and a degree of longitude at most that: the planar area in degrees²
+    # times 111² bounds the true area from above, and with the cosine of the lowest latitude from below.
+    west, south, east, north = geometry.bounds
+    cos_low = math.cos(math.radians(min(89.9, max(abs(south), abs(north)))))
+    upper = geometry.area * 111.32 ** 2
+    if upper < CONTEXT_AREA_KM2 / 2 or upper * cos_low > CONTEXT_AREA_KM2 * 2:
+        area = upper * (cos_low + 1) / 2  # an estimate: only its side of the threshold matters
+    else:
+        from pyproj import Geod
+
+        area = abs(Geod(ellps="WGS84").geometry_area_perimeter(geometry)[0]) / 1e6
+    _AREAS[geometry] = area
+    return area
 
 
 def _point(f: Feature) -> tuple[float, float]:
