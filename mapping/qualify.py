@@ -5,7 +5,8 @@ derived area: a directional part of it, its countryside outside the urban
 core, or its surroundings. Geometry is computed in a local azimuthal
 equidistant projection centred on the place (metres, via pyproj), never in
 degrees. Each derived area says which rules made it and how precise it is,
-with an ACLED-like geo precision: ``site`` (1), ``near`` (2), ``part`` (3).
+with a scope that gives its ACLED geo precision: ``site`` (1), ``near`` and ``part`` (2),
+``region`` (3).
 
 A possessive after the name says the same as the "of" phrase before it:
 "Beirut's southern suburbs" is "the southern suburbs of Beirut", a derived
