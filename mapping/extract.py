@@ -1084,7 +1084,7 @@ def _demonym_spans(actor_mentions) -> list[tuple[int, int]]:
 def _demonym_mentions(text, spans, actor_mentions, gazetteer: Gazetteer, mentions) -> list[Mention]:
     """Demonyms of countries ("Russian troops"): associative mentions of the country."""
     taken = _Spans([(m.start, m.end) for m in mentions])
-    countries = {code: place.id for code, place in gazetteer.countries.items()}
+    countries = gazetteer.countries
     demonyms = _demonyms()
     out = []
     for a in actor_mentions:
@@ -1094,10 +1094,10 @@ def _demonym_mentions(text, spans, actor_mentions, gazetteer: Gazetteer, mention
             a = ActorMention(demonyms[word], word, a.start, a.start + len(word), "demonym")
         if a.role != "demonym" or a.text not in demonyms or taken.overlapping(a.start, a.end):
             continue
-        country = actors()[demonyms[a.text]].country
-        place_id = countries.get(country)
-        if place_id is None:
+        country_place = countries.get(actors()[demonyms[a.text]].country)
+        if country_place is None:
             continue
+        place_id = country_place.id
         si = sentence_index(spans, a.start)
         s_start, s_end = spans[si]
         out.append(Mention(a.text, a.start, a.end, text[s_start:s_end], s_start, si, name_key(a.text), (place_id,),

@@ -227,6 +227,7 @@ class Gazetteer:
         self.world = world
         self._world_places: dict[str, Place] = {}
         self._briefs: dict[str, tuple] = {}
+        self._memo: dict[str, tuple[str, ...]] = {}
         self._linked = frozenset(p.geonameid for p in self._by_id.values() if p.geonameid)
 
     def __len__(self):
@@ -315,11 +316,17 @@ class Gazetteer:
 
     def candidates(self, key: str) -> tuple[str, ...]:
         """Ids of places with this name key: curated records first, then unlinked world records."""
-        curated = self.index.get(key, ())
-        if self.world is None:
-            return curated
-        world = self._world_ids(self.world.lookup_key(key))
-        return curated + world if curated else world
+        memo = self._memo
+        found = memo.get(key)
+        if found is None:
+            curated = self.index.get(key, ())
+            if self.world is None:
+                found = curated
+            else:
+                world = self._world_ids(self.world.lookup_key(key))
+                found = curated + world if curated else world
+            self._remember(key, found)
+        return found
 
     def variant_candidates(self, key: str) -> tuple[str, ...]:
         """Ids of places whose name has the same spelling-variant key (:func:`mapping.names.variant_key`)."""
@@ -328,9 +335,23 @@ class Gazetteer:
         vkey = variant_key(key)
         if not vkey:
             return ()
-        curated = self._variant_index().get(vkey, ())
-        world = self._world_ids(self.world.lookup_variant(vkey)) if self.world is not None else ()
-        return curated + world
+        memo_key = "\x00" + vkey  # no name key starts with NUL: one memo serves both look-ups
+        found = self._memo.get(memo_key)
+        if found is None:
+            curated = self._variant_index().get(vkey, ())
+            world = self._world_ids(self.world.lookup_variant(vkey)) if self.world is not None else ()
+            found = curated + world
+            self._remember(memo_key, found)
+        return found
+
+    #: Look-ups kept per gazetteer: news repeats its capitalised words ("The", "Monday", "President")
+    #: from report to report, and each look-up builds a tuple of ids from the world store's rows.
+    MEMO_SIZE = 200_000
+
+    def _remember(self, key: str, ids: tuple[str, ...]) -> None:
+        if len(self._memo) >= self.MEMO_SIZE:
+            self._memo.clear()
+        self._memo[key] = ids
 
     def _world_ids(self, rows) -> tuple[str, ...]:
         w = self.world
