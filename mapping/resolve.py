@@ -201,7 +201,8 @@ def _candidates(mention: Mention, gazetteer: Gazetteer, *, article: bool = False
     """The places a mention may mean; when its cue word asks for a kind ("Donetsk region", "the Dnipro
     river", "Kavumu airport") and some candidates are of that kind, only those.
 
-    Without a cue, two readings of a bare name that news takes for granted (rules, because the
+    Without a cue (or with one that leaves the kind open: "the port of X", "the X area"), two readings
+    of a bare name that news takes for granted (rules, because the
     training corpora have too few of them for the ranker to learn them):
 
     - a city and the region named after it ("Kherson", "Misrata", "Nakuru"): the city, when it is a
@@ -219,7 +220,7 @@ def _candidates(mention: Mention, gazetteer: Gazetteer, *, article: bool = False
         fitting = [p for p in places if kind_group(p) in wanted or p.kind in wanted]
         if fitting:
             return fitting
-    if mention.cue is not None or len(places) < 2:
+    if (mention.cue is not None and mention.cue not in _KIND_OPEN_CUES) or len(places) < 2:
         return places
     words = set(mention.key.split())
     physical = [p for p in places if p.kind in PHYSICAL_KINDS]
@@ -248,6 +249,9 @@ def _candidates(mention: Mention, gazetteer: Gazetteer, *, article: bool = False
     return places
 
 
+#: Cue words that leave the kind open, so the bare-name rules still apply: "the port of Misrata" is the
+#: city of Misrata (a port), not the district named after it.
+_KIND_OPEN_CUES = frozenset({"port", "area"})
 #: A city of at least this population (or a tenth of its region's) is what its bare name means,
 #: rather than the region named after it.
 EPONYMOUS_CITY_MIN = 50_000
