@@ -142,5 +142,11 @@ def find_actor_mentions(text: str, start: int = 0, end: int | None = None) -> li
         actor_id, role = table[word]
         if m.group(2):
             role = "controller" if re.search(r"occupied|held|controlled|annexed|run", m.group(2)) else "sponsor"
-        found.append(ActorMention(actor_id, word, m.start(1), m.end(1), role))
+        mention = ActorMention(actor_id, word, m.start(1), m.end(1), role)
+        last = found[-1] if found else None
+        if last is not None and role == "organisation" and last.role == "name" and last.actor != actor_id \
+                and text[last.end:mention.start] == " ":
+            # "Al-Shabaab militants", "Fano fighters": the name says whose; the group noun adds no actor.
+            continue
+        found.append(mention)
     return found

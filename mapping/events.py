@@ -191,7 +191,12 @@ _BE = frozenset("was were been being is are be".split())
 _CLAUSE_BREAK = re.compile(r";|\s[—–]\s|:\s|,\s+(?=(?:which|who|whom|whose|where|while|whereas|but|although|though|as|"
                            r"after|before|when|because|amid|despite|following)\b)|\s(?=(?:but|whereas)\s)|"
                            r"(?<=[a-z])\s+(?=(?:as|after|before|while|because|when|amid)\s+(?:the|a|an|it|they|"
-                           r"he|she|[A-Z]\w*)\b)")
+                           r"he|she|[A-Z]\w*)\b)|"
+                           # "..., days after seizing Bara": an earlier act in a clause of its own (not the date's)
+                           r",\s+(?=(?:(?:hours|days|weeks|months|shortly|soon|just|a\s+day|a\s+week)\s+)?(?:after|before)\s+\w+ing\b)|"
+                           # "Strikes hit Nabatieh, and Israeli troops pushed into Khiam": a new subject, a new clause
+                           r",\s+(?=and\s+(?:the\s+)?[A-Z][\w-]*\s+(?:troops|forces|soldiers|fighters|militants|"
+                           r"militias?|army|police|jets|warplanes|drones|aircraft|officials|authorities|rebels)\b)")
 _VICTIMS = re.compile(r"\b(?:killing|killed|injuring|injured|wounding|wounded|leaving|targeting|hitting)\b")
 #: Participles that say what an event aimed at ("..., targeting a Hezbollah commander"), not a second event.
 _AIMING = frozenset({"targeting", "hitting"})
@@ -262,6 +267,26 @@ def _main_state(extraction: Extraction, resolutions) -> str | None:
     return state
 
 
+def _sentence_country(places) -> str | None:
+    """The country most of a sentence's located places are in (None when they are in none or split evenly)."""
+    counts: dict[str, int] = {}
+    for r in places:
+        if r.place.country:
+            counts[r.place.country] = counts.get(r.place.country, 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
+        return None
+    return ranked[0][0]
+
+
+@cache
+def _state_of(country: str | None) -> str | None:
+    """The state actor of an ISO country code, if the actors table has one."""
+    if country is None:
+        return None
+    return next((a.id for a in actors().values() if a.kind == "state" and a.country == country), None)
+
+
 def _army_of(state: str | None) -> str | None:
     """The actor that "the army" is in a report about ``state`` (its own force if analysts code one)."""
     if state is None:
@@ -304,6 +329,9 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
         places = by_sentence.get(si, [])
         times = find_times(text, published, s_start, s_end)
         clauses = _clauses(text, s_start, s_end)
+        # "The army", "federal troops": the army of the country the sentence is in, when its places say so
+        # ("In Ethiopia, Fano fighters clashed with federal troops" in a report that began in Somalia).
+        army_here = _army_of(_state_of(_sentence_country(places))) or army
 
         def actor_at(k: int) -> ActorMention | None:
             if k < 0 or k >= len(tokens):
@@ -346,11 +374,11 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
                 reach = (t_end, next((tokens[j].start for j, _, _ in found[index + 2:] if tokens[j].start < clause[1]),
                                      clause[1]))
             passive = pos == "verb" and i > 0 and (words[i - 1] in _BE or (i > 1 and words[i - 2] in _BE))
-            agent = _agent(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, actor_at, army,
+            agent = _agent(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, actor_at, army_here,
                            agent_here or previous_agent, s_start)
             if agent is None:
                 continue  # not an act of an actor ("aid trucks entered")
-            target = _target(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, agent, army, kind, pattern)
+            target = _target(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, agent, army_here, kind, pattern)
             if kind in _table()["unspecified"] and kind != "description":
                 # "attacked" does not say how: coded by whom it hit (see event_triggers.json "unspecified").
                 rule = _table()["unspecified"][kind]
@@ -461,8 +489,11 @@ def _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, 
     before = [a for a in sentence_actors if clause[0] <= a.start < t_start]
     span = text[clause[0]:t_start]
     # An actor governed by a preposition is not the subject ("condemnation from Damascus", "with Russia").
-    before = [a for a in before if not re.search(r"\b(?:from|with|of|to|against|for|by|about|on|over)\s+(?:the\s+)?$",
-                                                 text[max(clause[0], a.start - 12):a.start], re.I)]
+    before = [a for a in before if not re.search(r"\b(?:from|with|of|to|against|for|by|about|on|over|at|in|into|near|"
+                                                 r"towards|toward|across|inside)\s+(?:the\s+)?$",
+                                                 text[max(clause[0], a.start - 12):a.start], re.I)
+              # "the Israeli port of Eilat": a demonym before a place noun names the place, not who acts
+              and not (a.role == "demonym" and _PLACE_NOUN.match(text, a.end))]
     if before:
         chosen = [before[-1]]
         for a in reversed(before[:-1]):
@@ -481,6 +512,9 @@ def _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, 
                  r"security forces|armed forces|air force|junta)\b(?:'s)?[^,;]*$", words_before):
         return (army,) if army else ()
     if re.match(r"\W*(?:it|they|its|their)\b", span, re.I) or re.search(r"\b(?:it|they)\s+(?:\w+\s+){0,2}$", span, re.I):
+        return previous
+    if verb and tokens[i].text.lower().endswith("ing") and re.search(r"\b(?:after|before|while|since)\s*$", span, re.I):
+        # "..., days after seizing Bara": a gerund's subject is the sentence's agent before it.
         return previous
     if verb:
         # "A drone struck", "Gunmen attacked": the text does not say who.
@@ -550,7 +584,13 @@ _PLACE_NOUN = re.compile(r"\s+(?:town|towns|village|villages|city|cities|port|ca
                          r"province|territory|side|island|airspace|waters|frontier|countryside)\b", re.IGNORECASE)
 
 
+#: "residents said", "according to local people": who tells of an event, not whom it hit.
+_SOURCES = re.compile(r"\b(?:\w+\s+){0,2}?\w+\s+(?:said|say|says|told|reported|recounted|added)\b|"
+                      r"\baccording\s+to\s+(?:\w+\s+){0,3}?\w+")
+
+
 def _civilian_words(lower: str) -> bool:
+    lower = _SOURCES.sub(" ", lower)
     return any(re.search(rf"\b{re.escape(w)}\b", lower) for w in _table()["target_words"]["civilians"])
 
 
