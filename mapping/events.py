@@ -604,6 +604,10 @@ _ENUMERATION = re.compile(r"^\s*(?:,\s*(?:and\s+)?|\s+and\s+|\s+or\s+)(?:the\s+)
 def _where(text, places, tokens, i, n, pos, passive, clause, reach) -> list[Resolution]:
     """The places of the trigger's own clause (see the module docstring)."""
     t_end = tokens[i + n - 1].end
+    # A place the pattern's "*" skipped is its object: "handed Lashio back to the military".
+    inside = [r for r in places if tokens[i].end <= r.mention.start and r.mention.end <= tokens[i + n - 1].start]
+    if inside:
+        return inside
     chosen: list[Resolution] = []
     for r in places:
         start = r.phrase[0]

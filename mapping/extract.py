@@ -1018,10 +1018,13 @@ def _names_its_feature(cand: Candidate, gazetteer: Gazetteer) -> bool:
 def _after_attack_verb(cand: Candidate) -> bool:
     """The object of a verb of attack or capture ("struck Kharkiv"), or a name listed after one; not a
     common first name or surname ("he attacked Jones": people are attacked too)."""
-    if "first:3" in cand.features or "last:3" in cand.features:
+    features = cand.features
+    if "first:3" in features or "last:3" in features:
         return False
-    return "list:after-target" in cand.features or any(
-        f.startswith("w-1:") and f[4:] in _w("attack_verbs") for f in cand.features)
+    if "w-1:of" in features and ("w-2:out" in features or "w-2:control" in features):
+        return True  # "pushed Russian forces out of Kupiansk", "took control of Bara"
+    return "list:after-target" in features or any(
+        f.startswith("w-1:") and f[4:] in _w("attack_verbs") for f in features)
 
 
 def _unknown_or_lookalike(cand: Candidate) -> bool:
@@ -1041,8 +1044,8 @@ def _possible_place(cand: Candidate, text: str, reason: str | None) -> bool:
     name = text[cand.start:cand.end]
     if any(ch.isdigit() for ch in name) or (name.isupper() and len(name) > 1):
         return False
-    if reason == "list" or "of-place-noun" in cand.features:
-        return True
+    if reason == "list" or "of-place-noun" in cand.features or "list:after-known" in cand.features:
+        return True  # "near Sittwe and Kyaukphyu": listed with a known place, whatever cue led the list
     return any(f"w-1:{w}" in cand.features for w in _w("strong_locatives"))
 
 

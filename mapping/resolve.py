@@ -164,15 +164,18 @@ NEIGHBOUR_SHARE = 1.0
 
 
 def actor_context(extraction: Extraction) -> Context:
-    """The context the report's actors give before any place is weighed: their countries, and
-    :data:`NEIGHBOUR_SHARE` of that for those countries' neighbours (``mapping/data/neighbours.json``)."""
+    """The context the report's actors give before any place is weighed: their countries (a state's own,
+    an armed group's where it operates), and :data:`NEIGHBOUR_SHARE` of that for those countries'
+    neighbours (``mapping/data/neighbours.json``)."""
     from .actors import actor as get_actor
 
     context = Context()
     near = neighbours()
     for a in extraction.actor_mentions:
-        country = getattr(get_actor(a.actor), "country", None)
-        if country and a.role in ("name", "demonym", "seat"):
+        actor = get_actor(a.actor)
+        # A state by its country, an armed group by where it operates ("the RSF took control of Bara": Sudan).
+        country = actor and (actor.country or actor.based_in)
+        if country and a.role in ("name", "demonym", "seat", "organisation"):
             votes = {n: ACTOR_VOTE * NEIGHBOUR_SHARE for n in near.get(country, ())}
             votes[country] = ACTOR_VOTE
             context.add({"countries": votes, "weight": ACTOR_VOTE})
@@ -433,6 +436,8 @@ def _borders(extraction: Extraction, results, gazetteer: Gazetteer, context: Con
             compound = " " in m.group(1) or m.group(1).startswith("borderland")
             if not compound and not _BORDER_LOCATIVE.search(text, max(s_start, start - 14), start):
                 continue  # a bare "border" is a place only after "on", "across", "along"...
+            if re.match(r"\s+of\s+(?:the\s+)?[A-Z]", text[end:end + 12]) and re.search(r"(?:village|town)s?$", m.group(1)):
+                continue  # "the border town of Naqoura": the town is the place, named right after
             k = bisect.bisect_left(taken_starts, end) - 1
             if (k >= 0 and reach[k] > start) or (found and found[-1].mention.end > start):
                 continue
