@@ -599,7 +599,19 @@ def _longer_unknown_name(text, tokens, i, n, gazetteer):
     return run
 
 
+#: "the Kursk and Belgorod regions", "Kharkiv, Sumy and Chernihiv oblasts": a plural unit word after a list
+#: of names is each name's cue.
+_PLURAL_UNITS = {"regions": "region", "provinces": "province", "oblasts": "oblast", "states": "state",
+                 "governorates": "governorate", "districts": "district", "counties": "county"}
+_LISTED_BEFORE_PLURAL = re.compile(
+    r"(?:\s*,\s*[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?)*,?\s+and\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?\s+("
+    + "|".join(_PLURAL_UNITS) + r")\b|\s+(" + "|".join(_PLURAL_UNITS) + r")\b")
+
+
 def _cue(text: str, start: int, end: int, s_start: int, s_end: int) -> str | None:
+    listed = _LISTED_BEFORE_PLURAL.match(text, end, s_end)
+    if listed:
+        return _PLURAL_UNITS[(listed.group(1) or listed.group(2)).lower()]
     after = _CUE_AFTER.match(text, end, s_end)
     if after:
         cue = re.sub(r"\s+", " ", after.group(1).lower()).replace("airbase", "air base")
@@ -864,8 +876,9 @@ def extract_from(report: Report, found: list[Candidate], actor_mentions, spans, 
     placed = {c.key for c in found if decisive[id(c)] and scores[id(c)] >= needed_for(c)}
     # A name no gazetteer knows, which the words around it call a place but which reads like a person's
     # or a street's, is a *possible* place: never dropped in silence, never drawn (the "never silent").
-    possible = {c.key for c in found if _unknown_or_lookalike(c) and _possible_place(c, text, decisive[id(c)])
-                and scores[id(c)] >= POSSIBLE_FLOOR}
+    # A name the gazetteer knows, just under its floor after "near" or in a list ("near Tulkarem"), too.
+    possible = {c.key for c in found if _possible_place(c, text, decisive[id(c)])
+                and scores[id(c)] >= (POSSIBLE_FLOOR if _unknown_or_lookalike(c) else KNOWN_POSSIBLE_FLOOR)}
     for cand in found:
         if demonym_spans.overlapping(cand.start, cand.end) and not _names_beyond_demonym(cand, demonym_spans):
             continue
@@ -938,6 +951,8 @@ PLACED_FLOOR = 0.15
 #: Below its floor, a name no gazetteer knows in a place context is still kept, as a *possible* place
 #: (role ``"possible"``: unresolved, never drawn), down to this score.
 POSSIBLE_FLOOR = 0.03
+#: The same for a name the gazetteer knows: only close under its floor, where people and streets thin out.
+KNOWN_POSSIBLE_FLOOR = 0.2
 _BLOCKING = {"person:title-before", "person:first-name-before", "person:surname-in-report", "person:said-after",
              "person:before-surname", "calendar", "demonym", "org-after", "currency", "adjectival",
              "inside-name:after-capital", "inside-name:before-capital"}
