@@ -460,8 +460,17 @@ def _details(feature, data: _PageData, props: dict | None = None) -> dict:
            "band": word, "method": feature.method, "src": feature.source, "appr": feature.approximate,
            "rule": feature.rule, "parent": data.place_info(feature.derived_from)[0] if feature.derived_from else None,
            "alts": [data.place_info(pid) + [round(score, 2)] for pid, score in feature.alternatives[:5]],
-           "corr": props.get("corroboration"), "dis": props.get("disagreement")}
+           "corr": props.get("corroboration"), "dis": _disagreement_note(props.get("disagreement"))}
     return {k: v for k, v in out.items() if v not in (None, False, [])}
+
+
+def _disagreement_note(disagreement) -> str | None:
+    """Other reports' versions of a feature as one line ("report r2 gives Russia on 2025-11-17; ..."), None
+    when there are none (a single report, or reports that agree)."""
+    if not disagreement:
+        return None
+    notes = [d.note if hasattr(d, "note") else str(d.get("note", "")) for d in disagreement]
+    return "; ".join(n for n in notes if n) or None
 
 
 def _feature_json(feature, data: _PageData, key: str, labelled: bool) -> dict:

@@ -592,9 +592,11 @@ def test_desktop_screenshots_of_each_case(browser, case, tmp_path):
     time.sleep(0.6)  # the pan that brings the popup clear of the controls
     fit = page.js("""var p = document.querySelector('.leaflet-popup').getBoundingClientRect(), m = situationMap.map.getContainer().getBoundingClientRect();
         var c = document.querySelector('.leaflet-control-layers').getBoundingClientRect();
+        var z = document.querySelector('.leaflet-control-zoom').getBoundingClientRect();
         return [p.left >= m.left, p.top >= m.top, p.right <= m.right, p.bottom <= m.bottom,
-                p.right <= c.left || p.top >= c.bottom || p.bottom <= c.top];""")
-    assert all(fit), fit  # inside the map and clear of the layer list
+                p.right <= c.left || p.top >= c.bottom || p.bottom <= c.top,
+                p.left >= z.right || p.top >= z.bottom || p.bottom <= z.top];""")
+    assert all(fit), fit  # inside the map and clear of the layer list and the zoom buttons
     page.screenshot(f"{name}-desktop-popup.png")
     _check_clean(page)
 

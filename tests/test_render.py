@@ -430,3 +430,18 @@ def test_an_invalid_derived_area_still_renders_and_exports():
     situation = mapping.map_report("northern outskirts of Europe")
     assert situation.to_geojson()
     assert "situationMap.init" in _html(situation)
+
+
+def test_popups_say_reports_disagree_only_when_they_do():
+    """A single report's features carry no disagreement; merged reports that differ say who gives what."""
+    from mapping import read_report
+    from mapping.pipeline import map_reports
+
+    single = mapping.map_report(" date 2025-11-18 Israeli troops set up a checkpoint near Quneitra on Monday.")
+    assert not any("dis" in d for d in _tables(_html(single))["details"].values())
+    first = read_report(" date 2025-11-18 Israeli troops set up a checkpoint near Quneitra on Monday.", title="r1")
+    second = read_report(" date 2025-11-18 Syrian troops set up a checkpoint near Quneitra on Monday.", title="r2")
+    merged = map_reports([first, second])
+    assert any(f.disagreement for f in merged.features)
+    notes = [d["dis"] for d in _tables(_html(merged))["details"].values() if "dis" in d]
+    assert len(notes) == 2 and all(isinstance(n, str) and " gives " in n for n in notes), notes

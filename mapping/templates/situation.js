@@ -293,21 +293,25 @@ function situationMapLayer(data, group) {
 
   function popupOptions() {
     var map = sm.map, size = map.getSize(), box = map.getContainer().getBoundingClientRect();
-    var narrow = size.x < 560, top = 10, right = 10;
-    // Keep popups clear of the controls: below the top ones on a phone, left of the layer list on a desktop.
+    var narrow = size.x < 560, top = 10, right = 10, left = 10;
+    // Keep popups clear of the controls: below the top ones on a phone; on a desktop, left of the layer
+    // list and right of the zoom buttons.
     map.getContainer().querySelectorAll(".leaflet-top .leaflet-control").forEach(function (c) {
       var r = c.getBoundingClientRect();
       if (narrow) { top = Math.max(top, r.bottom - box.top + 6); }
       else if (c.parentNode.classList.contains("leaflet-right") && r.width < size.x / 2) {
         right = Math.max(right, box.right - r.left + 8);
+      } else if (c.parentNode.classList.contains("leaflet-left") && r.width < size.x / 4) {
+        left = Math.max(left, r.right - box.left + 8);
       }
     });
     var height = size.y - top - 10;
     // Fits the visible map, on a phone too, and leaves room below it for the feature it points
     // at (a short map above the open report panel); longer content scrolls inside the popup.
-    return { maxWidth: Math.max(160, Math.min(340, size.x - right - 46)), minWidth: Math.min(220, size.x - right - 46),
+    return { maxWidth: Math.max(160, Math.min(340, size.x - right - left - 36)),
+             minWidth: Math.min(220, size.x - right - left - 36),
              maxHeight: Math.max(90, Math.min(height - 60, Math.round(height * 0.55))),
-             autoPanPaddingTopLeft: [10, top], autoPanPaddingBottomRight: [right, 10], keepInView: false,
+             autoPanPaddingTopLeft: [left, top], autoPanPaddingBottomRight: [right, 10], keepInView: false,
              className: "sm-popup-wrap" };
   }
 
