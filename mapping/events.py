@@ -258,11 +258,9 @@ def _main_state(extraction: Extraction, resolutions) -> str | None:
         if actor and actor.kind in ("state", "state_force"):
             counts[actor.id] = counts.get(actor.id, 0) + 1
     for r in resolutions:
-        if r.resolved and r.place.country:
-            for actor in actors().values():
-                if actor.kind == "state" and actor.country == r.place.country:
-                    counts[actor.id] = counts.get(actor.id, 0) + 0.5
-                    break
+        state = _state_of(r.place.country) if r.resolved else None
+        if state:
+            counts[state] = counts.get(state, 0) + 0.5
     state = max(sorted(counts), key=lambda k: counts[k], default=None)
     return state
 
@@ -526,16 +524,18 @@ def _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, 
     return ()
 
 
+@cache
+def _stance_pattern() -> re.Pattern:
+    words = sorted(_table()["stance_verbs"], key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
+
+
 def _speaker(gap: str) -> int | None:
     """Where the speech ends when the words between an actor and a trigger make the actor a speaker about
     the event (it said, condemned, denied ... it), not its agent (None: they do not; "Israel said it
     struck" keeps Israel through the pronoun)."""
     lower = gap.lower()
-    last = None
-    for verb in _table()["stance_verbs"]:
-        for m in re.finditer(rf"\b{re.escape(verb)}\b", lower):
-            if last is None or m.end() > last:
-                last = m.end()
+    last = max((m.end() for m in _stance_pattern().finditer(lower)), default=None)
     if last is None or re.match(r"\s+(?:that\s+)?(?:it|they|its|their|he|she)\b", lower[last:]):
         return None
     return last
@@ -589,9 +589,15 @@ _SOURCES = re.compile(r"\b(?:\w+\s+){0,2}?\w+\s+(?:said|say|says|told|reported|r
                       r"\baccording\s+to\s+(?:\w+\s+){0,3}?\w+")
 
 
+@cache
+def _civilian_pattern() -> re.Pattern:
+    words = sorted(_table()["target_words"]["civilians"], key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
+
+
 def _civilian_words(lower: str) -> bool:
-    lower = _SOURCES.sub(" ", lower)
-    return any(re.search(rf"\b{re.escape(w)}\b", lower) for w in _table()["target_words"]["civilians"])
+    """Whether ``lower`` names civilians as whom an event hit (not as who told of it: "residents said")."""
+    return _civilian_pattern().search(_SOURCES.sub(" ", lower)) is not None
 
 
 _LOCATIVE = re.compile(r"\b(?:in|at|on|near|into|across|around|outside|inside|within|along|towards?|over|off|through|"
