@@ -1085,18 +1085,22 @@ def _feature_start(text: str, cand: Candidate, s_start: int) -> int | None:
     return m.start() if m and m.end() == cand.start else None
 
 
-def _demonym_spans(actor_mentions) -> list[tuple[int, int]]:
-    """Where a country's demonym stands: alone ("Russian troops") or leading an organisation's name
-    ("Russian military police", "Sudanese army")."""
+def _country_demonyms(actor_mentions):
+    """The demonyms of countries among ``actor_mentions``: alone ("Russian troops") or leading an
+    organisation's name ("Russian military police"; "Sudanese army" names the SAF, and its first word
+    still names Sudan), each as a ``demonym`` actor mention of its own span."""
     demonyms = _demonyms()
-    spans = []
     for a in actor_mentions:
         word = a.text.split()[0] if a.text else ""
         if a.role == "demonym" and a.text in demonyms:
-            spans.append((a.start, a.end))
+            yield a
         elif a.role == "organisation" and word in demonyms:
-            spans.append((a.start, a.start + len(word)))
-    return spans
+            yield ActorMention(demonyms[word], word, a.start, a.start + len(word), "demonym")
+
+
+def _demonym_spans(actor_mentions) -> list[tuple[int, int]]:
+    """Where a country's demonym stands (see :func:`_country_demonyms`)."""
+    return [(a.start, a.end) for a in _country_demonyms(actor_mentions)]
 
 
 def _demonym_mentions(text, spans, actor_mentions, gazetteer: Gazetteer, mentions) -> list[Mention]:
@@ -1105,12 +1109,8 @@ def _demonym_mentions(text, spans, actor_mentions, gazetteer: Gazetteer, mention
     countries = gazetteer.countries
     demonyms = _demonyms()
     out = []
-    for a in actor_mentions:
-        if a.role == "organisation" and a.text.split()[0] in demonyms:
-            # "Sudanese army" names the SAF, and its first word still names Sudan.
-            word = a.text.split()[0]
-            a = ActorMention(demonyms[word], word, a.start, a.start + len(word), "demonym")
-        if a.role != "demonym" or a.text not in demonyms or taken.overlapping(a.start, a.end):
+    for a in _country_demonyms(actor_mentions):
+        if taken.overlapping(a.start, a.end):
             continue
         country_place = countries.get(actors()[demonyms[a.text]].country)
         if country_place is None:
