@@ -1036,7 +1036,8 @@ def _after_attack_verb(cand: Candidate) -> bool:
     features = cand.features
     if "first:3" in features or "last:3" in features:
         return False
-    if "w-1:of" in features and ("w-2:out" in features or "w-2:control" in features):
+    if any(f"w-2:{first}" in features and f"w-1:{second}" in features
+           for first, second in (phrase.split() for phrase in _w("attack_phrases"))):
         return True  # "pushed Russian forces out of Kupiansk", "took control of Bara"
     return "list:after-target" in features or any(
         f.startswith("w-1:") and f[4:] in _w("attack_verbs") for f in features)
