@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from .text import alternation
+
 __all__ = ["Actor", "ActorMention", "actors", "actor", "find_actor_mentions", "seat_actor"]
 
 
@@ -113,8 +115,7 @@ def _patterns() -> tuple[re.Pattern, dict[str, tuple[str, str]]]:
         for role, words in (("organisation", a.organisations), ("name", a.names), ("demonym", a.demonyms)):
             for w in words:
                 table.setdefault(w, (a.id, role))
-    alternatives = sorted(table, key=len, reverse=True)
-    body = "|".join(re.escape(w) for w in alternatives)
+    body = alternation(table)
     # Whole words, case-sensitive: "US" the country, not "us" the pronoun.
     return re.compile(rf"(?<![\w-])({body})(?:['’]s)?(?![\w])({_CONTROL})?"), table
 

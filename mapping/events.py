@@ -50,7 +50,7 @@ from .actors import ActorMention, actors
 from .dates import When, find_times, shift_days
 from .extract import Extraction
 from .resolve import Resolution
-from .text import Token, tokenize
+from .text import Token, alternation, tokenize
 
 __all__ = ["Event", "find_events", "EVENT_KINDS", "HISTORY_DAYS", "event_kinds", "geo_precision", "time_precision",
            "GEO_PRECISION"]
@@ -526,8 +526,7 @@ def _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, 
 
 @cache
 def _stance_pattern() -> re.Pattern:
-    words = sorted(_table()["stance_verbs"], key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
+    return re.compile(r"\b(?:" + alternation(_table()["stance_verbs"]) + r")\b")
 
 
 def _speaker(gap: str) -> int | None:
@@ -591,8 +590,7 @@ _SOURCES = re.compile(r"\b(?:\w+\s+){0,2}?\w+\s+(?:said|say|says|told|reported|r
 
 @cache
 def _civilian_pattern() -> re.Pattern:
-    words = sorted(_table()["target_words"]["civilians"], key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
+    return re.compile(r"\b(?:" + alternation(_table()["target_words"]["civilians"]) + r")\b")
 
 
 def _civilian_words(lower: str) -> bool:

@@ -44,7 +44,7 @@ from .actors import ActorMention, actors, find_actor_mentions, seat_actor
 from .gazetteer import PHYSICAL_KINDS, SITE_KINDS, Gazetteer
 from .names import join_keys, name_key, word_keys
 from .report import Report
-from .text import Token, sentence_index, sentence_spans, tokenize
+from .text import Token, alternation, sentence_index, sentence_spans, tokenize
 
 __all__ = ["Mention", "Extraction", "Candidate", "extract", "extract_from", "candidates", "ROLES"]
 
@@ -171,15 +171,14 @@ def _person_names() -> dict[str, tuple[float, float]]:
 def _abbreviations() -> tuple[re.Pattern, dict[str, dict]]:
     data = json.loads((resources.files("mapping") / "data" / "abbreviations.json").read_text(encoding="utf-8"))
     table = {a["text"]: a for a in data["abbreviations"]}
-    pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in sorted(table, key=len, reverse=True)) + r")(?![\w])")
+    pattern = re.compile(r"(?<![\w.])(" + alternation(table) + r")(?![\w])")
     return pattern, table
 
 
 @cache
 def _not_places() -> re.Pattern:
     data = json.loads((resources.files("mapping") / "data" / "not_places.json").read_text(encoding="utf-8"))
-    names = sorted(set(data["names"]), key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w-])")
+    return re.compile(r"(?<![\w-])(?:" + alternation(data["names"]) + r")(?![\w-])")
 
 
 @cache

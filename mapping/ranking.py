@@ -194,6 +194,62 @@ def context_features(place: Place, context: Context, top_country=None) -> dict[s
     return f
 
 
+def _context_scores(places, context: Context, weights: dict) -> list[float]:
+    """Each place's weighted sum of :func:`context_features`, without building the dictionaries.
+
+    The ranker asks this of every candidate three times per report; it adds the same terms in the
+    same order as ``sum(weights[name] * value for name, value in context_features(...).items())``,
+    so the two agree to the last bit (``tests/test_ranking.py`` checks it).
+    """
+    get = weights.get
+    w_country, w_top, w_empty = get("ctx_country", 0.0), get("ctx_country_top", 0.0), get("ctx_empty", 0.0)
+    w_admin1, w_near_log, w_none = get("ctx_admin1", 0.0), get("near_log", 0.0), get("no_anchors", 0.0)
+    w_50, w_250, w_1500 = get("near<50", 0.0), get("near<250", 0.0), get("far>1500", 0.0)
+    top_country = context.top_country()
+    countries, regions = context.countries, context.admin1
+    smoothing = context.total + 1.0
+    empty = context.total <= 0
+    anchors = list(context.anchors)
+    radians = [(math.radians(lon), math.radians(lat)) for lon, lat in anchors]
+    nearest_of: dict = {}
+    scores = []
+    for place in places:
+        country, kind = place.country, place.kind
+        share = max(0.0, countries.get(country, 0.0)) / smoothing if country else 0.0
+        s = 0 + w_country * share
+        if top_country is not None and top_country == country:
+            s += w_top * 1.0
+        if empty:
+            s += w_empty * 1.0
+        if kind != "country":
+            admin1 = place.admin1
+            s += w_admin1 * (max(0.0, regions.get((country, admin1), 0.0)) / smoothing if country and admin1 else 0.0)
+        if anchors and kind not in ("country", "continent"):
+            point = place.point
+            nearest = nearest_of.get(point)
+            if nearest is None:
+                nearest = nearest_of[point] = min(_km_radians(point, a) for a in radians)
+            s += w_near_log * (math.log10(1 + nearest) / 4)
+            if nearest < 50:
+                s += w_50 * 1.0
+            elif nearest < 250:
+                s += w_250 * 1.0
+            elif nearest > 1500:
+                s += w_1500 * 1.0
+        elif not anchors:
+            s += w_none * 1.0
+        scores.append(s)
+    return scores
+
+
+def _km_radians(point, anchor) -> float:
+    """:func:`_km` from a (lon, lat) point in degrees to an anchor already in radians."""
+    lon1, lat1 = math.radians(point[0]), math.radians(point[1])
+    lon2, lat2 = anchor
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 12742 * math.asin(min(1.0, math.sqrt(h)))
+
+
 def candidate_features(place: Place, *, key: str, cue: str | None, mention_match: str, context: Context | None,
                        max_population: int, n_candidates: int, rank_population: int,
                        article: bool = False) -> dict[str, float]:
@@ -290,10 +346,7 @@ class Candidates:
             self._static_scores[id(weights)] = cached
         scores = list(cached[1])
         if context is not None:
-            top_country = context.top_country()
-            for k, place in enumerate(self.places):
-                scores[k] += sum(get(name, 0.0) * value
-                                 for name, value in context_features(place, context, top_country).items())
+            scores = [s + c for s, c in zip(scores, _context_scores(self.places, context, weights))]
         top = max(scores)
         exp = [math.exp(s - top) for s in scores]
         total = sum(exp)
