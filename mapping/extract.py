@@ -37,7 +37,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from .actors import ActorMention, actors, find_actor_mentions, seat_actor
@@ -241,6 +241,8 @@ _LIST_SEP = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*/\s*
 _DECISIVE_CUES = frozenset({"province", "governorate", "district", "subdistrict", "oblast", "raion", "county",
                             "village", "town", "city", "camp", "region", "municipality", "countryside", "area",
                             "township"})
+#: Words that may lead a longer name without being one ("As Suwayda", "Al Qunaytirah").
+_LEADING_ARTICLES = _ARTICLE_WORDS | {"al", "el"}
 _DIRECTION_WORDS = frozenset("north south east west northern southern eastern western central northeast northwest "
                              "southeast southwest northeastern northwestern southeastern southwestern upper lower "
                              "greater inner outer".split())
@@ -279,6 +281,7 @@ def _joinable(sep: str) -> bool:
     return sep in (" ", "-", "‐", "‑", ". ")
 
 
+@lru_cache(maxsize=65536)
 def _shape(word: str) -> str:
     if word.isupper() and len(word) > 1:
         return "allcaps"
@@ -351,6 +354,7 @@ def candidates(report: Report, gazetteer: Gazetteer) -> tuple[list[Candidate], l
     doc = _Document(text, report.body_start, gazetteer)
     found: list[Candidate] = []
     sentence_tokens = []
+    lowercase_first_words = gazetteer.lowercase_first_words
     for si, (s_start, s_end) in enumerate(spans):
         tokens = tokenize(text, s_start, s_end)
         sentence_tokens.append(tokens)
@@ -358,10 +362,10 @@ def candidates(report: Report, gazetteer: Gazetteer) -> tuple[list[Candidate], l
         i = _dateline_candidate(text, tokens, s_start, s_end, si, gazetteer, doc, found)
         while i < len(tokens):
             token = tokens[i]
-            if any(a <= token.start < b for a, b in taken) or blocked.overlapping(token.start, token.end):
+            if not token.text[:1].isupper() and token.text.lower() not in lowercase_first_words:
                 i += 1
                 continue
-            if not token.is_capitalized and token.text.lower() not in gazetteer.lowercase_first_words:
+            if (taken and any(a <= token.start < b for a, b in taken)) or blocked.overlapping(token.start, token.end):
                 i += 1
                 continue
             match = _longest_match(text, tokens, i, gazetteer)
@@ -515,7 +519,7 @@ def _longest_match(text, tokens, i, gazetteer):
     reach, parts = 1, list(word_keys(first.text))
     while (reach < max_words and i + reach < len(tokens)
            and _joinable(text[tokens[i + reach - 1].end:tokens[i + reach].start])
-           and (gazetteer.extends(join_keys(parts)) or (reach == 1 and first.text.lower() in _ARTICLE_WORDS | {"al", "el"}))):
+           and (gazetteer.extends(join_keys(parts)) or (reach == 1 and first.text.lower() in _LEADING_ARTICLES))):
         parts += word_keys(tokens[i + reach].text)
         reach += 1
     for n in range(reach, 0, -1):
@@ -628,12 +632,13 @@ def _named_words() -> frozenset[str]:
     return _w("place_type_words") | _w("organisation_words") | _w("titles") | _w("name_openers")
 
 
-def _context_word(token: Token) -> str:
+@lru_cache(maxsize=65536)
+def _context_word(word: str) -> str:
     """A neighbouring word as a feature: lower-case words as themselves, names only by their shape,
     so that the model learns how places are written about, not which names the corpora contain."""
-    if not token.text[:1].isupper() or token.text in _named_words():
-        return token.text.lower()
-    return f"<{_shape(token.text)}>"
+    if not word[:1].isupper() or word in _named_words():
+        return word.lower()
+    return f"<{_shape(word)}>"
 
 
 def _org_in_run(text, tokens, j) -> bool:
@@ -709,7 +714,7 @@ def _features(text, tokens, i, n, cand: Candidate, gazetteer: Gazetteer, doc: _D
         if cand.start - s_start < 3 and i == 0:
             f.append("sentence-start")
     else:
-        f.append(f"w-1:{_context_word(prev)}")
+        f.append(f"w-1:{_context_word(prev.text)}")
         if prev.text.lower() in _w("locative_before"):
             f.append("locative-before")  # one weight for "in", "at", "to", "near"... as well as each
         f.append(f"c-1:{_shape(prev.text)}")
@@ -721,13 +726,13 @@ def _features(text, tokens, i, n, cand: Candidate, gazetteer: Gazetteer, doc: _D
             if _joinable(before) and prev.is_capitalized:
                 f.append("person:first-name-before")
     if prev2 is not None:
-        f.append(f"w-2:{_context_word(prev2)}")
+        f.append(f"w-2:{_context_word(prev2.text)}")
         if prev.text.lower() == "of" and prev2.text.lower() in _w("of_place_nouns"):
             f.append("of-place-noun")  # "the outskirts of X", "residents of X", "north of X"
     if nxt is None:
         f.append("sentence-final")
     else:
-        f.append(f"w+1:{_context_word(nxt)}")
+        f.append(f"w+1:{_context_word(nxt.text)}")
         f.append(f"c+1:{_shape(nxt.text)}")
         if _joinable(after) and (nxt.text in _w("organisation_words") or nxt.text.lower() in _w("named_after_words")):
             f.append("org-after")  # "Paris Police Department"; "West Nile virus" is named after a place too
@@ -743,7 +748,7 @@ def _features(text, tokens, i, n, cand: Candidate, gazetteer: Gazetteer, doc: _D
         if _joinable(after) and nxt.text in doc.surnames:
             f.append("person:before-surname")  # "Vladimir Putin", "Lucy Smith"
     if nxt2 is not None:
-        f.append(f"w+2:{_context_word(nxt2)}")
+        f.append(f"w+2:{_context_word(nxt2.text)}")
     punct_after = after.strip()[:1]
     if punct_after:
         f.append(f"p+1:{punct_after}")

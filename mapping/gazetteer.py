@@ -227,7 +227,7 @@ class Gazetteer:
         self.world = world
         self._world_places: dict[str, Place] = {}
         self._briefs: dict[str, tuple] = {}
-        self._memo: dict[str, tuple[str, ...]] = {}
+        self._memo: dict[str, tuple[str, ...] | bool] = {}
         self._linked = frozenset(p.geonameid for p in self._by_id.values() if p.geonameid)
 
     def __len__(self):
@@ -348,7 +348,7 @@ class Gazetteer:
     #: from report to report, and each look-up builds a tuple of ids from the world store's rows.
     MEMO_SIZE = 200_000
 
-    def _remember(self, key: str, ids: tuple[str, ...]) -> None:
+    def _remember(self, key: str, ids) -> None:
         if len(self._memo) >= self.MEMO_SIZE:
             self._memo.clear()
         self._memo[key] = ids
@@ -408,8 +408,13 @@ class Gazetteer:
 
     def extends(self, key: str) -> bool:
         """Whether some indexed name starts with the words of ``key`` and goes on."""
-        self.index  # noqa: B018  (builds the index)
-        return key in self._prefixes or (self.world is not None and self.world.extends(key))
+        memo_key = "\x01" + key  # beside the name and variant look-ups, which never start with \x01
+        found = self._memo.get(memo_key)
+        if found is None:
+            self.index  # noqa: B018  (builds the index)
+            found = key in self._prefixes or (self.world is not None and self.world.extends(key))
+            self._remember(memo_key, found)
+        return found
 
     @property
     def max_key_words(self) -> int:
