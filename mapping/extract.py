@@ -36,6 +36,7 @@ import bisect
 import json
 import math
 import re
+import weakref
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
@@ -658,6 +659,46 @@ def _org_in_run(text, tokens, j) -> bool:
     return False
 
 
+#: Recognition features from the gazetteer, per gazetteer and (ids, key, match): news repeats its names
+#: from report to report, and building these costs more than the rest of a candidate's features.
+_EVIDENCE: "weakref.WeakKeyDictionary[Gazetteer, dict]" = weakref.WeakKeyDictionary()
+_EVIDENCE_SIZE = 100_000
+
+
+def _gazetteer_evidence(gazetteer: Gazetteer, ids: tuple[str, ...], key: str, match: str) -> tuple[str, ...]:
+    """What the gazetteer knows of a candidate's places: kinds, the top one, population, curated, alias-only."""
+    memo = _EVIDENCE.get(gazetteer)
+    if memo is None:
+        memo = _EVIDENCE[gazetteer] = {}
+    found = memo.get((ids, key, match))
+    if found is not None:
+        return found
+    f: list[str] = []
+    briefs = [gazetteer.brief(c) for c in ids[:25]]
+    kinds = set()
+    for kind, level, _, _, _ in briefs:
+        group = _KIND_GROUPS.get(kind)
+        if group is None:
+            group = "physical" if kind in PHYSICAL_KINDS else "site" if kind in SITE_KINDS else kind
+        if kind == "admin_area":
+            group = f"admin{level or 1}"
+        kinds.add(group)
+    f += [f"k:{k}" for k in sorted(kinds)]
+    top = max(briefs, key=lambda b: (b[3], b[2]))
+    f.append(f"top:{_KIND_GROUPS.get(top[0], 'physical' if top[0] in PHYSICAL_KINDS else 'site' if top[0] in SITE_KINDS else 'other')}")
+    if any(b[3] for b in briefs):
+        f.append("curated")
+    population = max(b[2] for b in briefs)
+    f.append(f"pop:{_bin(population, (1, 1_000, 10_000, 100_000, 1_000_000))}")
+    f.append(f"ncand:{_bin(len(ids), (2, 4, 11))}")
+    if match == "name" and not any(name_key(b[4]) == key or b[3] for b in briefs):
+        f.append("alias-only")  # a curated record's aliases are chosen, a world record's are anyone's
+    if len(memo) >= _EVIDENCE_SIZE:
+        memo.clear()
+    found = memo[(ids, key, match)] = tuple(f)
+    return found
+
+
 def _features(text, tokens, i, n, cand: Candidate, gazetteer: Gazetteer, doc: _Document, s_start, s_end) -> list[str]:
     """The evidence the toponym model weighs (see the module docstring)."""
     f = [f"m:{cand.match}"]
@@ -669,26 +710,8 @@ def _features(text, tokens, i, n, cand: Candidate, gazetteer: Gazetteer, doc: _D
     if len(cand.key.replace(" ", "")) <= 3:
         f.append("short")
     # What the gazetteer knows.
-    briefs = [gazetteer.brief(c) for c in cand.ids[:25]]
-    if briefs:
-        kinds = set()
-        for kind, level, _, _, _ in briefs:
-            group = _KIND_GROUPS.get(kind)
-            if group is None:
-                group = "physical" if kind in PHYSICAL_KINDS else "site" if kind in SITE_KINDS else kind
-            if kind == "admin_area":
-                group = f"admin{level or 1}"
-            kinds.add(group)
-        f += [f"k:{k}" for k in sorted(kinds)]
-        top = max(briefs, key=lambda b: (b[3], b[2]))
-        f.append(f"top:{_KIND_GROUPS.get(top[0], 'physical' if top[0] in PHYSICAL_KINDS else 'site' if top[0] in SITE_KINDS else 'other')}")
-        if any(b[3] for b in briefs):
-            f.append("curated")
-        population = max(b[2] for b in briefs)
-        f.append(f"pop:{_bin(population, (1, 1_000, 10_000, 100_000, 1_000_000))}")
-        f.append(f"ncand:{_bin(len(cand.ids), (2, 4, 11))}")
-        if cand.match == "name" and not any(name_key(b[4]) == cand.key or b[3] for b in briefs):
-            f.append("alias-only")  # a curated record's aliases are chosen, a world record's are anyone's
+    if cand.ids:
+        f += _gazetteer_evidence(gazetteer, cand.ids, cand.key, cand.match)
     # Person-name evidence.
     first, last = _person_names().get(words[-1], (0.0, 0.0))
     if n == 1:

@@ -299,13 +299,15 @@ class Cooccurrence:
         return f
 
 
-class Candidates:
-    """A mention's candidates with their static features, ranked again as the context changes."""
+class _Template:
+    """What ranking a name's candidates needs that the rest of the report does not change: each
+    candidate's static features and the weighted sum of them, per weight set. A name recurs within a
+    report and from report to report ("Washington", "Gaza"), so one template serves every mention
+    with the same candidates, key, cue, match and article."""
 
-    def __init__(self, places: list[Place], *, key: str, cue, mention_match: str, article: bool = False,
-                 cooccurrence: Cooccurrence | None = None):
-        self.places = places
-        self._static_scores: dict[int, tuple[dict, list[float]]] = {}
+    __slots__ = ("static", "named_like", "_sums")
+
+    def __init__(self, places, key, cue, mention_match, article):
         populations = [p.population or 0 for p in places]
         order = sorted(range(len(places)), key=lambda i: -populations[i])
         rank_of = {i: r for r, i in enumerate(order)}
@@ -313,38 +315,103 @@ class Candidates:
         self.static = [static_features(p, key=key, cue=cue, mention_match=mention_match, max_population=top,
                                        n_candidates=len(places), rank_population=rank_of[i], article=article)
                        for i, p in enumerate(places)]
-        if cooccurrence is not None and len(places) > 1:
-            for f, p in zip(self.static, places):
-                f.update(cooccurrence.features(p, key))
         # A region and a town of the same name ("Mopti", "Kherson", "Idlib"): say so on both, and let the
         # weights decide which a bare name means.
         settlements = {p.country for p in places if kind_group(p) in ("city", "town", "village")}
         regions = {p.country for p in places if kind_group(p) in ("admin1", "admin2")}
-        for f, p in zip(self.static, places):
+        self.named_like = []
+        for p in places:
             group = kind_group(p)
             if group in ("admin1", "admin2") and p.country in settlements:
-                f["region_named_like_town"] = 1.0
+                self.named_like.append("region_named_like_town")
             elif group in ("city", "town", "village") and p.country in regions:
-                f["town_named_like_region"] = 1.0
+                self.named_like.append("town_named_like_region")
+            else:
+                self.named_like.append(None)
+        self._sums: dict[int, tuple[dict, list[float]]] = {}
+
+    def sums(self, weights: dict) -> list[float]:
+        cached = self._sums.get(id(weights))
+        if cached is None or cached[0] is not weights:
+            get = weights.get
+            cached = self._sums[id(weights)] = (weights, [sum(get(name, 0.0) * value for name, value in f.items())
+                                                          for f in self.static])
+        return cached[1]
+
+
+_TEMPLATES: dict[tuple, _Template] = {}
+#: Templates kept: the distinct names of some thousands of reports.
+TEMPLATES_SIZE = 20_000
+
+
+def _template(places, key, cue, mention_match, article) -> _Template:
+    # Keyed by the Place objects themselves (compared by identity): two gazetteers' records never mix.
+    memo_key = (tuple(places), key, cue, mention_match, article)
+    found = _TEMPLATES.get(memo_key)
+    if found is None:
+        if len(_TEMPLATES) >= TEMPLATES_SIZE:
+            _TEMPLATES.clear()
+        found = _TEMPLATES[memo_key] = _Template(places, key, cue, mention_match, article)
+    return found
+
+
+class Candidates:
+    """A mention's candidates with their static features, ranked again as the context changes."""
+
+    def __init__(self, places: list[Place], *, key: str, cue, mention_match: str, article: bool = False,
+                 cooccurrence: Cooccurrence | None = None):
+        self.places = places
+        self._template = _template(places, key, cue, mention_match, article)
+        # What the report's other names add (which could lie together), after the static features.
+        self._cooccurrence = ([cooccurrence.features(p, key) for p in places]
+                              if cooccurrence is not None and len(places) > 1 else None)
+        self._static_scores: dict[int, tuple[dict, list[float]]] = {}
+
+    @property
+    def static(self) -> list[dict[str, float]]:
+        """Each candidate's features that do not depend on the context (see :func:`static_features`)."""
+        template = self._template
+        out = []
+        for k, f in enumerate(template.static):
+            f = dict(f)
+            if self._cooccurrence is not None:
+                f.update(self._cooccurrence[k])
+            if template.named_like[k]:
+                f[template.named_like[k]] = 1.0
+            out.append(f)
+        return out
 
     def features(self, context: Context | None) -> list[dict[str, float]]:
+        static = self.static
         if context is None:
-            return self.static
+            return static
         top = context.top_country()
-        return [{**s, **context_features(p, context, top)} for p, s in zip(self.places, self.static)]
+        return [{**s, **context_features(p, context, top)} for p, s in zip(self.places, static)]
+
+    def _static_sums(self, weights: dict) -> list[float]:
+        """The static part of each score: the template's sum, then the co-occurrence and named-like
+        terms, added in the order of :attr:`static`'s items (so that it equals summing that)."""
+        cached = self._static_scores.get(id(weights))
+        if cached is None or cached[0] is not weights:
+            get = weights.get
+            template = self._template
+            sums = list(template.sums(weights))
+            for k in range(len(sums)):  # (the three sets of names are disjoint)
+                if self._cooccurrence is not None:
+                    for name, value in self._cooccurrence[k].items():
+                        sums[k] += get(name, 0.0) * value
+                if template.named_like[k]:
+                    sums[k] += get(template.named_like[k], 0.0) * 1.0
+            cached = self._static_scores[id(weights)] = (weights, sums)
+        return cached[1]
 
     def rank(self, context: Context | None, weights: dict) -> list[tuple[Place, float]]:
         """Candidates with their probabilities, best first (ties: population, then id)."""
         if not self.places:
             return []
-        get = weights.get
         # The static features do not change from pass to pass: their part of each score is summed once per
         # weight set (the context features never share a name with them).
-        cached = self._static_scores.get(id(weights))
-        if cached is None or cached[0] is not weights:
-            cached = (weights, [sum(get(name, 0.0) * value for name, value in f.items()) for f in self.static])
-            self._static_scores[id(weights)] = cached
-        scores = list(cached[1])
+        scores = self._static_sums(weights)
         if context is not None:
             scores = [s + c for s, c in zip(scores, _context_scores(self.places, context, weights))]
         top = max(scores)

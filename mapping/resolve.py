@@ -189,9 +189,26 @@ def neighbours() -> dict[str, tuple[str, ...]]:
     return {c: tuple(n) for c, n in json.loads(path.read_text(encoding="utf-8"))["neighbours"].items()}
 
 
+#: Each name's candidate places (after the kind rules of :func:`_candidates`), per gazetteer: a name
+#: recurs within a report and across reports, and building its places is most of resolving it.
+_CANDIDATES: "weakref.WeakKeyDictionary[Gazetteer, dict]" = weakref.WeakKeyDictionary()
+CANDIDATES_MEMO_SIZE = 50_000
+
+
 def _options(mentions, gazetteer: Gazetteer, article: dict) -> dict:
     """Each mention's candidates, ranked with what the report's other names could mean."""
-    places = {id(m): _candidates(m, gazetteer, article=article[id(m)]) for m in mentions}
+    memo = _CANDIDATES.get(gazetteer)
+    if memo is None:
+        memo = _CANDIDATES[gazetteer] = {}
+    places = {}
+    for m in mentions:
+        memo_key = (m.candidates, m.cue, m.key, article[id(m)])
+        found = memo.get(memo_key)
+        if found is None:
+            if len(memo) >= CANDIDATES_MEMO_SIZE:
+                memo.clear()
+            found = memo[memo_key] = tuple(_candidates(m, gazetteer, article=article[id(m)]))
+        places[id(m)] = list(found)
     by_key: dict[str, list[Place]] = {}
     for m in mentions:
         by_key.setdefault(m.key, []).extend(p for p in places[id(m)] if p not in by_key.get(m.key, ()))
