@@ -39,6 +39,7 @@ import re
 import weakref
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from itertools import repeat
 from importlib import resources
 
 from .actors import ActorMention, actors, find_actor_mentions, seat_actor
@@ -209,7 +210,7 @@ def score_features(features, model: dict | None = None) -> float:
     """The model's probability that a candidate with these features names a place."""
     model = model or toponym_model()
     weights = model["weights"]
-    z = model["bias"] + sum(weights.get(f, 0.0) for f in features)
+    z = model["bias"] + sum(map(weights.get, features, repeat(0.0)))
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
@@ -236,6 +237,7 @@ _PERSON = re.compile(
     r"Mayor|Coach|Chief|Prof|Rev|Father)\.?\s+(?:[A-Z]\.\s+)?((?:[A-Z][a-z]+\s+){0,2}[A-Z][\w'’-]+)"
     r"|([A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][\w'’-]+)(?=,?\s+(?:said|says|told|added|explained|wrote|who|\d{1,3},)))"
 )
+_SENTENCE_OPENING = re.compile(r"(?:^|[.!?][\"”’)]*\s+|\n)\s*[\"“‘(]?$")
 _NAME_PAIR = re.compile(r"\b([A-Z][a-z]+) (?:[A-Z]\. )?([A-Z][a-z]{2,})\b")
 _DATELINE = re.compile(r"\s*(?:\(?[A-Z][A-Z .'’-]{2,}[A-Z]\)?)(?:,\s*[A-Z][\w. ]+)?\s*(?:\(\w+\)\s*)?[—–-]+")
 _LIST_SEP = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*/\s*)$")
@@ -321,7 +323,7 @@ class _Document:
             # "Barack Obama", "Tom Moore": two capitalised words that are not a place, a title or an
             # opener. At the start of a sentence the first must be a known first name: "Although
             # Edmonton ..." is no evidence that Edmonton is anyone's surname.
-            initial = re.search(r"(?:^|[.!?][\"”’)]*\s+|\n)\s*[\"“‘(]?$", text[max(start, m.start() - 4):m.start()]) is not None \
+            initial = _SENTENCE_OPENING.search(text[max(start, m.start() - 4):m.start()]) is not None \
                 or m.start() == start
             known_first = names.get(first, (0.0, 0.0))[0] >= 0.005
             if initial and not known_first:
@@ -550,12 +552,13 @@ def _longest_match(text, tokens, i, gazetteer):
 
 def _variant_match(text, tokens, i, gazetteer):
     """A gazetteer name spelled differently (Bent Jbail for Bint Jbeil), up to three words."""
-    for n in (3, 2, 1):
+    # The longest window that is all capitalised words joined as one name: every shorter one is too.
+    run = 0
+    while run < 3 and i + run < len(tokens) and tokens[i + run].text[:1].isupper() \
+            and (run == 0 or _joinable(text[tokens[i + run - 1].end:tokens[i + run].start])):
+        run += 1
+    for n in range(run, 0, -1):
         window = tokens[i:i + n]
-        if len(window) < n or not all(t.is_capitalized for t in window):
-            continue
-        if any(not _joinable(text[a.end:b.start]) for a, b in zip(window, window[1:])):
-            continue
         key = join_keys([p for t in window for p in word_keys(t.text)])
         if len(key.replace(" ", "")) < 5:
             continue
@@ -613,13 +616,18 @@ _LISTED_BEFORE_PLURAL = re.compile(
 
 
 def _cue(text: str, start: int, end: int, s_start: int, s_end: int) -> str | None:
-    listed = _LISTED_BEFORE_PLURAL.match(text, end, s_end)
-    if listed:
-        return _PLURAL_UNITS[(listed.group(1) or listed.group(2)).lower()]
-    after = _CUE_AFTER.match(text, end, s_end)
-    if after:
-        cue = re.sub(r"\s+", " ", after.group(1).lower()).replace("airbase", "air base")
-        return {"mountain": "mountains", "rayon": "raion", "nuclear plant": "power plant"}.get(cue, cue)
+    if end < s_end and (text[end].isspace() or text[end] in ",'"):  # each pattern after starts so
+        listed = _LISTED_BEFORE_PLURAL.match(text, end, s_end)
+        if listed:
+            return _PLURAL_UNITS[(listed.group(1) or listed.group(2)).lower()]
+        after = _CUE_AFTER.match(text, end, s_end)
+        if after:
+            cue = re.sub(r"\s+", " ", after.group(1).lower()).replace("airbase", "air base")
+            return {"mountain": "mountains", "rayon": "raion", "nuclear plant": "power plant"}.get(cue, cue)
+    # "the province of X", "the city of the X": the words before end in "of" or "the".
+    left = text[max(s_start, start - 40):start].rstrip()
+    if left[-2:].lower() != "of" and left[-3:].lower() != "the":
+        return None
     before = _CUE_BEFORE.search(text, max(s_start, start - 40), start)
     if before and before.end() == start:
         word = before.group(1).lower()

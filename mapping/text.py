@@ -74,8 +74,13 @@ def sentence_spans(text: str, start: int = 0) -> list[tuple[int, int]]:
     for match in _SENTENCE_END.finditer(text, start):
         stop = match.end()
         if match.group()[0] == ".":
-            word = re.search(r"([\w.]+)\.$", text[begin : match.start() + 1])
-            if word and (word.group(1).lower() in _ABBREVIATIONS or len(word.group(1)) == 1):
+            # The word the full stop ends (the run of word characters and dots before it), if any.
+            stop_at = match.start()
+            word_start = stop_at
+            while word_start > begin and (text[word_start - 1].isalnum() or text[word_start - 1] in "._"):
+                word_start -= 1
+            word = text[word_start:stop_at]
+            if word and (word.lower() in _ABBREVIATIONS or len(word) == 1):
                 continue
         _append_trimmed(text, begin, stop, spans)
         begin = stop
