@@ -44,7 +44,7 @@ from importlib import resources
 
 from .actors import ActorMention, actors, find_actor_mentions, seat_actor
 from .gazetteer import PHYSICAL_KINDS, SITE_KINDS, Gazetteer
-from .names import join_keys, name_key, word_keys
+from .names import _ARTICLES, join_keys, name_key, word_keys
 from .report import Report
 from .text import Token, alternation, sentence_index, sentence_spans, tokenize
 
@@ -470,13 +470,20 @@ def _repeats_of_unknown_places(text, spans, sentence_tokens, found, gazetteer, d
     if not unknown:
         return []
     taken = _Spans([(c.start, c.end) for c in found])
+    lengths = sorted(set(unknown.values()), reverse=True)
+    # A window whose key is one of these has a word of them in its first token, unless that token is
+    # only articles (which keys drop): a cheap test before building any key.
+    words = {w for key in unknown for w in key.split()}
     extra = []
     for si, tokens in enumerate(sentence_tokens):
         s_start, s_end = spans[si]
         for i, token in enumerate(tokens):
-            if not token.is_capitalized:
+            if not token.text[:1].isupper():
                 continue
-            for n in sorted(set(unknown.values()), reverse=True):
+            parts = word_keys(token.text)
+            if not any(p in words for p in parts) and not all(p in _ARTICLES for p in parts):
+                continue
+            for n in lengths:
                 window = tokens[i:i + n]
                 if len(window) < n or any(not t.is_capitalized for t in window):
                     continue
