@@ -532,13 +532,42 @@ def _longest_match(text, tokens, i, gazetteer):
            and (gazetteer.extends(join_keys(parts)) or (reach == 1 and first.text.lower() in _LEADING_ARTICLES))):
         parts += word_keys(tokens[i + reach].text)
         reach += 1
+    # Which of the words up to ``reach`` name a place depends on nothing but the words and what joins
+    # them: the answer is kept per gazetteer, as capitalised words recur ("The", "Police", "Texas").
+    if reach == 1:
+        signature = first.text
+    else:
+        window = tokens[i:i + reach]
+        signature = (tuple(t.text for t in window), tuple(text[a.end:b.start] for a, b in zip(window, window[1:])))
+    memo = _MATCHES.get(gazetteer)
+    if memo is None:
+        memo = _MATCHES[gazetteer] = {}
+    found = memo.get(signature, _UNSEEN)
+    if found is _UNSEEN:
+        if len(memo) >= _MATCHES_SIZE:
+            memo.clear()
+        found = memo[signature] = _longest_within(text, tokens, i, reach, gazetteer)
+    if found is None:
+        return None
+    n, key, ids = found
+    return (n, first.start, tokens[i + n - 1].end, key, ids)
+
+
+_MATCHES: "weakref.WeakKeyDictionary[Gazetteer, dict]" = weakref.WeakKeyDictionary()
+_MATCHES_SIZE = 200_000
+_UNSEEN = object()
+
+
+def _longest_within(text, tokens, i, reach, gazetteer):
+    """The longest name among the first ``reach`` tokens from ``i``: (n, key, ids) or None."""
+    first = tokens[i]
+    connectors = _w("connectors")
     for n in range(reach, 0, -1):
         window = tokens[i:i + n]
         if n > 1 and window[0].text.lower() in _ARTICLE_WORDS and text[window[0].end:window[1].start] == " ":
             continue
-        if window[-1].text.lower() in _w("connectors"):
+        if window[-1].text.lower() in connectors:
             continue
-        start, end = window[0].start, window[-1].end
         key = join_keys([part for t in window for part in word_keys(t.text)])
         if len(key.replace(" ", "")) < 2 or _CONTRACTION.search(window[-1].text):
             continue
@@ -547,13 +576,13 @@ def _longest_match(text, tokens, i, gazetteer):
             continue
         # Lower-case words inside a name: connectors ("Bosnia and Herzegovina"), unit words ("Quneitra
         # province", "Donetsk oblast"), or what a curated alias spells that way.
-        if any(not t.is_capitalized and t.text.lower() not in _w("connectors") and t.text.lower() not in _unit_words()
+        if any(not t.is_capitalized and t.text.lower() not in connectors and t.text.lower() not in _unit_words()
                for t in window[1:]) and not any(gazetteer.is_curated(i) for i in ids) \
                 and not gazetteer.matches_lowercase(key):
             continue
         if not first.is_capitalized and not gazetteer.matches_lowercase(key):
             continue
-        return (n, start, end, key, ids)
+        return (n, key, ids)
     return None
 
 
