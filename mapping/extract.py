@@ -524,29 +524,35 @@ def _abbreviation_candidates(text, s_start, s_end, si, blocked, gazetteer, found
 
 def _longest_match(text, tokens, i, gazetteer):
     """The longest gazetteer name starting at token ``i``: (n, start, end, key, ids) or None."""
+    # Which words from ``i`` on name a place depends on nothing but the words and what joins them: the
+    # answers are kept per gazetteer, as capitalised words recur ("The", "Police", "Texas"). Most words
+    # begin no longer name, and then the words after them need no look at all.
     first = tokens[i]
-    max_words = gazetteer.max_key_words
-    reach, parts = 1, list(word_keys(first.text))
-    while (reach < max_words and i + reach < len(tokens)
-           and _joinable(text[tokens[i + reach - 1].end:tokens[i + reach].start])
-           and (gazetteer.extends(join_keys(parts)) or (reach == 1 and first.text.lower() in _LEADING_ARTICLES))):
-        parts += word_keys(tokens[i + reach].text)
-        reach += 1
-    # Which of the words up to ``reach`` name a place depends on nothing but the words and what joins
-    # them: the answer is kept per gazetteer, as capitalised words recur ("The", "Police", "Texas").
-    if reach == 1:
-        signature = first.text
-    else:
-        window = tokens[i:i + reach]
-        signature = (tuple(t.text for t in window), tuple(text[a.end:b.start] for a, b in zip(window, window[1:])))
     memo = _MATCHES.get(gazetteer)
     if memo is None:
         memo = _MATCHES[gazetteer] = {}
-    found = memo.get(signature, _UNSEEN)
-    if found is _UNSEEN:
+    alone = memo.get(first.text)
+    if alone is None:
         if len(memo) >= _MATCHES_SIZE:
             memo.clear()
-        found = memo[signature] = _longest_within(text, tokens, i, reach, gazetteer)
+        parts = word_keys(first.text)
+        leads = gazetteer.extends(join_keys(parts)) or first.text.lower() in _LEADING_ARTICLES
+        alone = memo[first.text] = (leads, _longest_within(text, tokens, i, 1, gazetteer))
+    leads, found = alone
+    if leads:
+        max_words = gazetteer.max_key_words
+        reach, parts = 1, list(word_keys(first.text))
+        while (reach < max_words and i + reach < len(tokens)
+               and _joinable(text[tokens[i + reach - 1].end:tokens[i + reach].start])
+               and (reach == 1 or gazetteer.extends(join_keys(parts)))):
+            parts += word_keys(tokens[i + reach].text)
+            reach += 1
+        if reach > 1:
+            window = tokens[i:i + reach]
+            signature = (tuple(t.text for t in window), tuple(text[a.end:b.start] for a, b in zip(window, window[1:])))
+            found = memo.get(signature, _UNSEEN)
+            if found is _UNSEEN:
+                found = memo[signature] = _longest_within(text, tokens, i, reach, gazetteer)
     if found is None:
         return None
     n, key, ids = found
