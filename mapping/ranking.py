@@ -211,6 +211,7 @@ def _context_scores(places, context: Context, weights: dict) -> list[float]:
     empty = context.total <= 0
     anchors = list(context.anchors)
     radians = [(math.radians(lon), math.radians(lat)) for lon, lat in anchors]
+    radians = [(lon, lat, math.cos(lat)) for lon, lat in radians]
     nearest_of: dict = {}
     scores = []
     for place in places:
@@ -228,7 +229,7 @@ def _context_scores(places, context: Context, weights: dict) -> list[float]:
             point = place.point
             nearest = nearest_of.get(point)
             if nearest is None:
-                nearest = nearest_of[point] = min(_km_radians(point, a) for a in radians)
+                nearest = nearest_of[point] = _nearest_km(point, radians)
             s += w_near_log * (math.log10(1 + nearest) / 4)
             if nearest < 50:
                 s += w_50 * 1.0
@@ -242,12 +243,18 @@ def _context_scores(places, context: Context, weights: dict) -> list[float]:
     return scores
 
 
-def _km_radians(point, anchor) -> float:
-    """:func:`_km` from a (lon, lat) point in degrees to an anchor already in radians."""
+def _nearest_km(point, anchors) -> float:
+    """:func:`_km` from a (lon, lat) point in degrees to the nearest of ``anchors``, given as (lon, lat,
+    cos lat) in radians: the same arithmetic, with the haversine compared before its square root and
+    arcsine (both increasing), so the result is the same number."""
     lon1, lat1 = math.radians(point[0]), math.radians(point[1])
-    lon2, lat2 = anchor
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 12742 * math.asin(min(1.0, math.sqrt(h)))
+    cos1 = math.cos(lat1)
+    sin, least = math.sin, None
+    for lon2, lat2, cos2 in anchors:
+        h = sin((lat2 - lat1) / 2) ** 2 + cos1 * cos2 * sin((lon2 - lon1) / 2) ** 2
+        if least is None or h < least:
+            least = h
+    return 12742 * math.asin(min(1.0, math.sqrt(least)))
 
 
 def candidate_features(place: Place, *, key: str, cue: str | None, mention_match: str, context: Context | None,
