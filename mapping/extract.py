@@ -599,15 +599,30 @@ def _variant_match(text, tokens, i, gazetteer):
     while run < 3 and i + run < len(tokens) and tokens[i + run].text[:1].isupper() \
             and (run == 0 or _joinable(text[tokens[i + run - 1].end:tokens[i + run].start])):
         run += 1
-    for n in range(run, 0, -1):
-        window = tokens[i:i + n]
-        key = join_keys([p for t in window for p in word_keys(t.text)])
-        if len(key.replace(" ", "")) < 5:
-            continue
-        ids = gazetteer.variant_candidates(key)
-        if ids:
-            return (n, window[0].start, window[-1].end, key, ids)
-    return None
+    if run == 0:
+        return None
+    words = tuple(t.text for t in tokens[i:i + run])
+    memo = _MATCHES.get(gazetteer)
+    if memo is None:
+        memo = _MATCHES[gazetteer] = {}
+    found = memo.get(("variant", words), _UNSEEN)
+    if found is _UNSEEN:
+        found = None
+        for n in range(run, 0, -1):
+            key = join_keys([p for word in words[:n] for p in word_keys(word)])
+            if len(key.replace(" ", "")) < 5:
+                continue
+            ids = gazetteer.variant_candidates(key)
+            if ids:
+                found = (n, key, ids)
+                break
+        if len(memo) >= _MATCHES_SIZE:
+            memo.clear()
+        memo[("variant", words)] = found
+    if found is None:
+        return None
+    n, key, ids = found
+    return (n, tokens[i].start, tokens[i + n - 1].end, key, ids)
 
 
 def _unknown_span(text, tokens, i):
