@@ -344,7 +344,7 @@ def _decide(m: Mention, ranked, match: str, model, text, mentions, gazetteer, de
         cores = _urban_cores(place, gazetteer, m) if "countryside" in qualifier.rules else ()
         land = _land_near(place, gazetteer) if "offshore" in qualifier.rules else None
         try:
-            geometry = derive_geometry(place.geometry, qualifier, urban_cores=cores, land=land)
+            geometry = _derived(place, qualifier, cores, land)
             precision = qualifier.geo_precision
             method += "+qualifier:" + ",".join(qualifier.rules)
         except Exception as err:  # GEOS on a vast or odd polygon: keep the whole place, say so
@@ -583,6 +583,26 @@ def _land_near(place: Place, gazetteer: Gazetteer):
              and not (p.bounds[0] > lon + 1 or p.bounds[2] < lon - 1 or p.bounds[1] > lat + 1 or p.bounds[3] < lat - 1)
              and p.geometry.intersects(area)]
     return unary_union(parts).intersection(area) if parts else None
+
+
+#: Derived areas kept by place and qualifier: "southern Gaza", "the outskirts of Khartoum" recur from
+#: report to report, and deriving one (projecting, buffering, cutting a polygon) costs more than the
+#: rest of resolving the mention. Keyed by the Place object itself, so two gazetteers never share one.
+_DERIVED: dict[tuple, object] = {}
+DERIVED_MEMO_SIZE = 2_000
+
+
+def _derived(place: Place, qualifier: Qualifier, cores, land):
+    if land is not None:  # the coast a place is off is the gazetteer's: not kept
+        return derive_geometry(place.geometry, qualifier, urban_cores=cores, land=land)
+    key = (place, qualifier.rules, qualifier.bearing, qualifier.distance_m, tuple(cores))
+    geometry = _DERIVED.get(key)
+    if geometry is None:
+        geometry = derive_geometry(place.geometry, qualifier, urban_cores=cores)
+        if len(_DERIVED) >= DERIVED_MEMO_SIZE:
+            _DERIVED.clear()
+        _DERIVED[key] = geometry
+    return geometry
 
 
 def _base_precision(place: Place) -> str:
