@@ -41,6 +41,8 @@ import re
 import warnings
 from dataclasses import dataclass
 
+from .text import alternation
+
 __all__ = ["When", "UnresolvedTime", "find_times", "shift_days", "parse_written_date", "OUT_OF_RANGE"]
 
 #: Why a time expression counted from the publication date has no date.
@@ -53,7 +55,7 @@ _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if
 _MONTHS["sept"] = 9
 _NUMBER_WORDS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "several": None}
 
-_MONTH_NAMES = "|".join(sorted((m for m in _MONTHS), key=len, reverse=True))
+_MONTH_NAMES = alternation(_MONTHS)
 _PATTERNS = [
     ("iso", re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")),
     ("dmy", re.compile(rf"\b(\d{{1,2}})\s+({_MONTH_NAMES})\.?,?\s+(\d{{4}})\b", re.IGNORECASE)),
@@ -67,14 +69,16 @@ _PATTERNS = [
     ("weekday", re.compile(r"\b(?:(on|last|this|since|by)\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.IGNORECASE)),
     ("relday", re.compile(r"\b(yesterday|today|tonight|the day before yesterday)\b", re.IGNORECASE)),
     ("relweek", re.compile(r"\b(last|this|next)\s+(week|month|year)\b", re.IGNORECASE)),
-    ("month_only", re.compile(rf"\b(?:in|since|by|until|during|early|late|mid)[\s-]+({'|'.join(m for m in _MONTHS if len(m) > 3)})\b(?!\s+\d)", re.IGNORECASE)),
+    ("month_only", re.compile(rf"\b(?:in|since|by|until|during|early|late|mid)[\s-]+({alternation(m for m in _MONTHS if len(m) > 3)})\b(?!\s+\d)", re.IGNORECASE)),
     ("since_year", re.compile(r"\b(since|in|from|until|before|after|by)\s+((?:19|20)\d{2})\b", re.IGNORECASE)),
     ("year", re.compile(r"\b((?:19|20)\d{2})(?=\s+(?:arrangement|agreement|deal|accord|war|offensive|ceasefire|truce|election|attack|strike|law|decision|memorandum))", re.IGNORECASE)),
 ]
 
 
-_DAY_NAMES = "|".join(sorted({*_WEEKDAYS, *(d.lower() for d in calendar.day_abbr), "tues", "thur", "thurs"},
-                              key=len, reverse=True))
+#: What every pattern above needs somewhere: a digit, or a month, weekday or relative word at a word start.
+_MAYBE_TIME = re.compile(rf"\d|\b(?:{_MONTH_NAMES}|{alternation(_WEEKDAYS)}|yesterday|today|tonight|week|month|year)",
+                         re.IGNORECASE)
+_DAY_NAMES = alternation({*_WEEKDAYS, *(d.lower() for d in calendar.day_abbr), "tues", "thur", "thurs"})
 # A time after the date, as datelines write it: "T14:05:00Z", " 14:05 GMT", ", 2:05 p.m. EST", " at 10:00 (UTC+3)".
 _TIME_TAIL = (r"(?:(?:[T\s,|@]+|\s+at\s+)\d{1,2}(?:[:.]\d{2}){1,2}(?:\.\d+)?\s*(?:[ap]\.?m\.?)?"
               r"\s*(?:Z|[+-]\d{2}:?\d{2}|[A-Za-z]{2,5}(?:[+-]\d{1,2}(?::?\d{2})?)?|\([^)]*\))?)?")
@@ -195,6 +199,8 @@ def find_times(text: str, published: dt.date | None, start: int = 0, end: int | 
     end = len(text) if end is None else end
     found: list[When] = []
     taken: list[tuple[int, int]] = []
+    if not _MAYBE_TIME.search(text, start, end):
+        return found  # most sentences: no digit, month, weekday or relative word for any pattern to start on
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(text, start, end):
             if any(a < m.end() and m.start() < b for a, b in taken):
