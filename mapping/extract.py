@@ -954,6 +954,7 @@ def extract_from(report: Report, found: list[Candidate], actor_mentions, spans, 
     associative: list[Mention] = []
     rejected: list[tuple[str, int, int, str]] = []
     tokens_by_sentence: dict[int, list[Token]] = {}
+    starts_by_sentence: dict[int, list[int]] = {}
     scores = {id(c): score_features(c.features, model) for c in found}
     decisive = {id(c): _decisive(c, gazetteer) for c in found}
 
@@ -1000,7 +1001,10 @@ def extract_from(report: Report, found: list[Candidate], actor_mentions, spans, 
         role, context = _role(text, cand, gazetteer)
         if doubted and role == "literal":
             role = "possible"
-        k = bisect.bisect_left([t.start for t in tokens], cand.start)
+        starts = starts_by_sentence.get(cand.sentence_index)
+        if starts is None:
+            starts = starts_by_sentence[cand.sentence_index] = [t.start for t in tokens]
+        k = bisect.bisect_left(starts, cand.start)
         prev = tokens[k - 1] if k > 0 else None
         after = [t for t in tokens[k:] if t.start >= cand.end][:5]
         if role == "literal" and cand.ids and _is_metonymy(text, cand, after, prev):
