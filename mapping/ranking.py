@@ -288,22 +288,29 @@ class Cooccurrence:
                     lon, lat = p.point
                     self.cells.setdefault((math.floor(lon), math.floor(lat)), set()).add(key)
         self.others = max(len(by_key) - 1, 1)
+        self._around: dict[tuple[int, int], set] = {}
 
     def features(self, place: Place, key: str) -> dict[str, float]:
         f = {}
         if place.country:
-            f["co_country"] = len(self.countries.get(place.country, ()) - {key}) / self.others
+            f["co_country"] = _others(self.countries.get(place.country, ()), key) / self.others
             if place.admin1 and place.kind != "country":
-                f["co_admin1"] = len(self.regions.get((place.country, place.admin1), ()) - {key}) / self.others
+                f["co_admin1"] = _others(self.regions.get((place.country, place.admin1), ()), key) / self.others
         if place.kind not in ("country", "continent") and _small(place):
             lon, lat = place.point
-            x, y = math.floor(lon), math.floor(lat)
-            near = set()
+            f["co_near"] = _others(self._near(math.floor(lon), math.floor(lat)), key) / self.others
+        return f
+
+    def _near(self, x: int, y: int) -> set:
+        """The names with a candidate in this one-degree cell or the eight around it."""
+        found = self._around.get((x, y))
+        if found is None:
+            found = set()
             for dx in (-1, 0, 1):
                 for dy in (-1, 0, 1):
-                    near |= self.cells.get((x + dx, y + dy), set())
-            f["co_near"] = len(near - {key}) / self.others
-        return f
+                    found |= self.cells.get((x + dx, y + dy), set())
+            self._around[(x, y)] = found
+        return found
 
 
 class _Template:
@@ -360,6 +367,11 @@ def _template(places, key, cue, mention_match, article) -> _Template:
             _TEMPLATES.clear()
         found = _TEMPLATES[memo_key] = _Template(places, key, cue, mention_match, article)
     return found
+
+
+def _others(keys, key: str) -> int:
+    """How many of ``keys`` are not ``key``."""
+    return len(keys) - (key in keys)
 
 
 class Candidates:
