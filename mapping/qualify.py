@@ -109,7 +109,12 @@ def find_qualifier(text: str, sentence_start: int, mention_start: int) -> Qualif
         metres = n * _UNIT_M[distance.group("unit").lower()]
         bearing = DIRECTIONS.get((distance.group("dir") or "").lower())
         return Qualifier(distance.group(), window_start + distance.start(), mention_start, ("offset",), bearing, metres)
-    m = _QUALIFIER.search(left)
+    # A qualifier is made of letters, hyphens and spaces only: it lies in the run of them that ends the
+    # text before the mention, and the search need not try any position before that run.
+    run = len(left)
+    while run > 0 and (left[run - 1].isalpha() or left[run - 1].isspace() or left[run - 1] == "-"):
+        run -= 1
+    m = _QUALIFIER.search(left, run)
     if not m or not m.group().strip():
         return None
     rules: list[str] = []
