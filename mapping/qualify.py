@@ -109,12 +109,7 @@ def find_qualifier(text: str, sentence_start: int, mention_start: int) -> Qualif
         metres = n * _UNIT_M[distance.group("unit").lower()]
         bearing = DIRECTIONS.get((distance.group("dir") or "").lower())
         return Qualifier(distance.group(), window_start + distance.start(), mention_start, ("offset",), bearing, metres)
-    # A qualifier is made of letters, hyphens and spaces only: it lies in the run of them that ends the
-    # text before the mention, and the search need not try any position before that run.
-    run = len(left)
-    while run > 0 and (left[run - 1].isalpha() or left[run - 1].isspace() or left[run - 1] == "-"):
-        run -= 1
-    m = _QUALIFIER.search(left, run)
+    m = _QUALIFIER.search(left, _qualifier_search_start(left))
     if not m or not m.group().strip():
         return None
     rules: list[str] = []
@@ -138,6 +133,29 @@ def find_qualifier(text: str, sentence_start: int, mention_start: int) -> Qualif
     start = window_start + m.start()
     # Leading articles belong to the phrase, but a bare "the" is not a qualifier.
     return Qualifier(text[start:mention_start], start, mention_start, tuple(dict.fromkeys(rules)), bearing)
+
+
+def _qualifier_search_start(left: str) -> int:
+    """Where :data:`_QUALIFIER` may first match in ``left``: every word of a qualifier is one of
+    :data:`_QUALIFIER_WORDS`, so a match lies within the run of such words that ends ``left``, or
+    starts inside the word before it ("...bathe countryside of": the pattern has no word boundary
+    before "the"). Searching from there finds what searching the whole window finds, without
+    trying the pattern at every character of it."""
+    end = len(left)
+    while True:
+        while end > 0 and left[end - 1].isspace():
+            end -= 1
+        start = end
+        while start > 0 and not left[start - 1].isspace():
+            start -= 1
+        if start == end or start == 0 or left[start:end].casefold() not in _QUALIFIER_WORDS:
+            return start
+        end = start
+
+
+#: Every word a qualifier (:data:`_QUALIFIER`) is made of.
+_QUALIFIER_WORDS = frozenset({*DIRECTIONS, *" ".join((_AREA_WORDS, _NEAR_WORDS)).replace("|", " ").replace(r"\s+", " ").split(),
+                              "the", "of", "part", "centre", "center", "heart", "central", "rural"})
 
 
 def _possessive(text: str, mention_start: int) -> Qualifier | None:

@@ -101,3 +101,16 @@ def test_each_gazetteer_keeps_its_own_answers():
 ])
 def test_sentences_end_after_words_not_abbreviations(text, expected):
     assert [text[s:e] for s, e in sentence_spans(text)] == expected
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_qualifier_search_from_the_last_words_finds_what_the_whole_window_does(seed):
+    from mapping.qualify import _QUALIFIER, _QUALIFIER_WORDS, _qualifier_search_start
+
+    rng = random.Random(seed)
+    words = sorted(_QUALIFIER_WORDS) + ["bathe", "said.", "x", "km", "5", "The", "NORTHERN", "ſouthern"]
+    separators = [" ", "  ", "\xa0", "\n", ", ", "-"]
+    for _ in range(3000):
+        left = "".join(rng.choice(words) + rng.choice(separators) for _ in range(rng.randint(0, 7)))
+        whole, fast = _QUALIFIER.search(left), _QUALIFIER.search(left, _qualifier_search_start(left))
+        assert (whole.span(), whole.groupdict()) == (fast.span(), fast.groupdict()), left
