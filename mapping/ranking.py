@@ -426,8 +426,8 @@ class Candidates:
 
     def rank(self, context: Context | None, weights: dict) -> list[tuple[Place, float]]:
         """Candidates with their probabilities, best first (ties: population, then id)."""
-        if not self.places:
-            return []
+        if len(self.places) < 2:
+            return [(self.places[0], 1.0)] if self.places else []  # what the softmax of one score gives
         # The static features do not change from pass to pass: their part of each score is summed once per
         # weight set (the context features never share a name with them).
         scores = self._static_sums(weights)
