@@ -176,7 +176,7 @@ class Place:
         p = g.representative_point()
         return (p.x, p.y)
 
-    @property
+    @cached_property
     def bounds(self) -> tuple[float, float, float, float]:
         """(west, south, east, north), from the record's bbox when it has one (no geometry built)."""
         return self.bbox if self.bbox is not None else self.geometry.bounds
