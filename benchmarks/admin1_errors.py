@@ -28,8 +28,8 @@ def _km(lat1, lon1, lat2, lon2):
 
 
 def main(corpus, *predictions) -> int:
-    from mapping.names import name_key
-    from mapping.world import world_index
+    from mapping.gazetteer.names import name_key
+    from mapping.gazetteer.world import world_index
 
     store = world_index()
 

@@ -168,7 +168,7 @@ def profile(source: Path, seconds_out: Path | None = None, top: int = 25) -> dic
 
 
 #: Stages whose inclusive share the profile table gives (function name, file), in pipeline order.
-STAGES = (("extract", "mapping/extract.py"), ("resolve", "mapping/resolve.py"), ("find_events", "mapping/events.py"),
+STAGES = (("extract", "mapping/language/extract.py"), ("resolve", "mapping/resolution/resolve.py"), ("find_events", "mapping/language/events.py"),
           ("build_situation", "mapping/situation.py"), ("_mark_context", "mapping/situation.py"),
           ("_read", "mapping/batch.py"), ("_add_rows", "mapping/batch.py"), ("_encode", "mapping/batch.py"),
           ("init_worker", "mapping/batch.py"))

@@ -305,7 +305,7 @@ def _gazetteer_child(lookups: int) -> dict:
 
     t0 = time.perf_counter()
     import shapely.geometry  # noqa: F401  (the geometry library is the packs' cost, counted apart)
-    import mapping.gazetteer as gz
+    import mapping.gazetteer.places as gz
 
     imported = time.perf_counter()
     rss0, _ = _rss_mb()
@@ -321,8 +321,8 @@ def _gazetteer_child(lookups: int) -> dict:
            "packs_mb": sum(p.stat().st_size for p in gz.bundled_pack_paths()) / 1e6}
     names = [name for place in gazetteer for name in place.names]
     world = getattr(gazetteer, "world", None)
-    if world is not None:  # the GeoNames world index behind the curated packs (mapping.world)
-        import mapping.world as mw
+    if world is not None:  # the GeoNames world index behind the curated packs (mapping.gazetteer.world)
+        import mapping.gazetteer.world as mw
 
         last = dict(getattr(mw, "LAST_LOAD", {}))
         store = mw.shipped_store_path()
@@ -374,7 +374,7 @@ def bench_gazetteer(args, results):
         rows.append(["world store (shipped, memory-mapped): records / keys / on disk",
                      f"{fig['world_records']:,} / {fig['world_keys']:,} / {_fmt(fig.get('world_store_mb'))} MB"])
     rows += [
-        ["import shapely + mapping.gazetteer", f"{fig['import_s']:.3f} s"],
+        ["import shapely + mapping.gazetteer.places", f"{fig['import_s']:.3f} s"],
         ["load: default_gazetteer() (packs + world index)", f"{fig['load_s']:.3f} s (median {fig['load_s_median']:.3f})"],
     ]
     if fig.get("world_load_s") is not None:
@@ -415,7 +415,7 @@ def _render_in_browser(path, browser, results_row):
 
 def bench_scale(args, results):
     from synthetic import synthetic_situation
-    from mapping.render import render_html
+    from mapping.output.render import render_html
 
     _print("\n## Scale of the map: synthetic situations (Feature objects built directly)\n")
     browser = _chromium(args)
@@ -480,7 +480,7 @@ def _browser_note(browser, figures):
 def bench_growth(args, results):
     import mapping
     from mapping import pipeline
-    from mapping.render import render_html
+    from mapping.output.render import render_html
     from synthetic import repeated_report
 
     _print("\n## Growth: the example report repeated 1x, 10x, 100x\n")

@@ -37,11 +37,11 @@ def synthetic_situation(events: int = 10_000, polygons: int = 500, seed: int = 8
     """A Situation with ``events`` point features and ``polygons`` area features."""
     from shapely.geometry import Point, Polygon
 
-    from mapping.actors import actor as get_actor
-    from mapping.dates import When
-    from mapping.extract import Mention
-    from mapping.names import name_key
-    from mapping.report import read_report
+    from mapping.language.actors import actor as get_actor
+    from mapping.language.dates import When
+    from mapping.language.extract import Mention
+    from mapping.gazetteer.names import name_key
+    from mapping.language.report import read_report
     from mapping.situation import OTHER_LAYER, Feature, Situation
 
     rng = random.Random(seed)
@@ -99,7 +99,7 @@ def synthetic_situation(events: int = 10_000, polygons: int = 500, seed: int = 8
 
 def repeated_report(path, times: int):
     """The report at ``path`` with its body repeated ``times`` times (one ``date`` header kept)."""
-    from mapping.report import read_report
+    from mapping.language.report import read_report
 
     text = open(path, encoding="utf-8").read()
     report = read_report(text)

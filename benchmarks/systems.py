@@ -108,9 +108,9 @@ class SituationMap:
         try:
             from mapping.evaluate import predict
         except ImportError:  # older checkouts: the same two stages, called directly
-            from mapping.extract import extract
-            from mapping.report import Report
-            from mapping.resolve import resolve
+            from mapping.language.extract import extract
+            from mapping.language.report import Report
+            from mapping.resolution.resolve import resolve
             self.note = "recognition + resolution (extract + resolve)"
 
             def predict(text, gazetteer):

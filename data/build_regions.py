@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 import build_packs as packs  # noqa: E402  (finishing helpers and the pack writer)
-from mapping.world import read_store  # noqa: E402
+from mapping.gazetteer.world import read_store  # noqa: E402
 
 SOURCE_FILE = HERE / "sources" / "composite_regions.json"
 DEFAULT_OUT = ROOT / "mapping" / "data" / "packs"

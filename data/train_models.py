@@ -6,8 +6,8 @@ Usage:
                                 [--out mapping/data/models] [--report data/models_report.md] [--folds 5]
 
 Writes mapping/data/models/toponyms.json (logistic regression over candidate spans,
-mapping.extract) and mapping/data/models/ranker.json (conditional logit over each
-mention's candidates, with a prior-only variant for the first pass, mapping.ranking;
+mapping.language.extract) and mapping/data/models/ranker.json (conditional logit over each
+mention's candidates, with a prior-only variant for the first pass, mapping.resolution.ranking;
 plus the calibration curve), and a Markdown report with the cross-validation table
 (train on one corpus and test on the other; k-fold within each and over both) and the
 reliability table. The corpora themselves are not in the repository.
@@ -44,10 +44,10 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from mapping.evaluate import Scores, predict, read_corpus, reliability, score_document  # noqa: E402
-from mapping.extract import candidates, extract_from  # noqa: E402
-from mapping.gazetteer import default_gazetteer  # noqa: E402
-from mapping.report import Report  # noqa: E402
-from mapping.resolve import ranking_features  # noqa: E402
+from mapping.language.extract import candidates, extract_from  # noqa: E402
+from mapping.gazetteer.places import default_gazetteer  # noqa: E402
+from mapping.language.report import Report  # noqa: E402
+from mapping.resolution.resolve import ranking_features  # noqa: E402
 
 DEFAULT_CORPORA = [ROOT.parent / "shared" / "eval" / "lgl.jsonl", ROOT.parent / "shared" / "eval" / "geovirus.jsonl"]
 DEFAULT_OUT = ROOT / "mapping" / "data" / "models"
@@ -356,7 +356,7 @@ def main(argv=None) -> int:
     if calibration_pairs:
         ranker["calibration"] = fit_calibration(calibration_pairs)
         ranker["min_confidence"] = MIN_CONFIDENCE
-        from mapping.ranking import calibrate
+        from mapping.resolution.ranking import calibrate
 
         calibrated = [(calibrate(c, ranker["calibration"]), r) for c, r in calibration_pairs]
         report += ["", "## Reliability (out-of-fold, both corpora, literal predictions located)", "",

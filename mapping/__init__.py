@@ -7,6 +7,18 @@
 
 Heavy modules (shapely, pyproj, folium, geopandas) load on first use, so
 ``import mapping`` stays quick.
+
+The package is laid out by pipeline stage:
+
+- ``mapping.language``: the report and its words: tokens and sentences, place
+  recognition, actors, dates, events;
+- ``mapping.gazetteer``: places and how they are looked up: curated packs, the
+  world store, name keys, search;
+- ``mapping.resolution``: which place a mention means (the learned ranker) and
+  the areas qualifiers derive;
+- ``mapping.output``: the map (folium, offline HTML, snapshots) and the exports;
+- at the top: the pipeline, the situation it builds, batch runs, evaluation,
+  the command line and the errors.
 """
 
 from __future__ import annotations
@@ -24,9 +36,10 @@ __all__ = [
 
 _LAZY = {
     "map_report": "pipeline", "map_file": "pipeline", "map_reports": "pipeline",
-    "read_report": "report", "read_report_file": "report", "Report": "report",
+    "read_report": "language.report", "read_report_file": "language.report", "Report": "language.report",
     "Situation": "situation", "Feature": "situation", "Layer": "situation",
-    "Gazetteer": "gazetteer", "Place": "gazetteer", "default_gazetteer": "gazetteer", "load_pack": "gazetteer",
+    "Gazetteer": "gazetteer.places", "Place": "gazetteer.places", "default_gazetteer": "gazetteer.places",
+    "load_pack": "gazetteer.places",
     "MappingError": "errors", "ReportError": "errors", "GazetteerError": "errors",
     "UnknownFormatError": "errors", "OutputError": "errors", "RenderError": "errors", "CacheError": "errors",
     "MappingWarning": "errors",

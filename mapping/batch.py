@@ -29,7 +29,7 @@ interrupted batch loses at most the chunks in flight, and running it again
 skips the reports already written. :func:`read_table` reads a table back.
 
 Records that cannot be read (invalid JSON, no ``text``, a duplicate id, text
-that :mod:`mapping.report` refuses, any :class:`~mapping.errors.MappingError`)
+that :mod:`mapping.language.report` refuses, any :class:`~mapping.errors.MappingError`)
 are bad records, and an unexpected exception while mapping one report is a
 failure: both are counted, reported with the report's id and line, and
 written to ``errors.jsonl``; neither stops the batch.
@@ -67,7 +67,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .errors import MappingError
-from .report import MARKUPS, DECODE_ERRORS, MAX_REPORT_CHARS
+from .language.report import MARKUPS, DECODE_ERRORS, MAX_REPORT_CHARS
 
 __all__ = ["BatchOptions", "BatchResult", "run_batch", "read_table", "process_chunk", "require_extra",
            "ENGINES", "FORMATS", "TABLES", "REPORT_SUFFIXES"]
@@ -332,7 +332,7 @@ _WARNINGS_LOCK = threading.Lock()
 
 def _gazetteer(options: BatchOptions):
     """The gazetteer for these options, loaded once per process (cached by :func:`default_gazetteer`)."""
-    from .gazetteer import default_gazetteer
+    from .gazetteer.places import default_gazetteer
 
     with _STATE_LOCK:
         gaz = _STATE.get(options.packs)
@@ -433,8 +433,8 @@ def _error(record: Record, kind: str, type_name: str | None, message: str, trace
 
 
 def _read(record: Record, options: BatchOptions):
-    """The record as a :class:`~mapping.report.Report` whose id is the record's, through mapping.report's checks."""
-    from . import report as reports
+    """The record as a :class:`~mapping.language.report.Report` whose id is the record's, through mapping.language.report's checks."""
+    from .language import report as reports
 
     with _WARNINGS_LOCK, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -451,7 +451,7 @@ def _read(record: Record, options: BatchOptions):
 
 
 def _read_fields(fields: dict, options: BatchOptions):
-    from . import report as reports
+    from .language import report as reports
 
     text = fields.get("text")
     if text is None:

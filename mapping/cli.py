@@ -238,7 +238,7 @@ def _run(args) -> int:
                           (args.png, "png", "--png")], fixes)
     situation = _situation(args)
     if args.png:
-        from .snapshot import find_chromium, parse_size
+        from .output.snapshot import find_chromium, parse_size
 
         png_size = parse_size(args.png_size)
         find_chromium()  # no browser: fail before writing anything
@@ -250,7 +250,7 @@ def _run(args) -> int:
         situation.save_html(args.output, tiles=args.tiles)
         written.append(args.output)
     if args.png:
-        from .snapshot import save_png
+        from .output.snapshot import save_png
 
         save_png(situation, args.png, html_path=args.output if args.output and args.output != "-" else None,
                  size=png_size, tiles=args.tiles)
@@ -307,10 +307,10 @@ def _places(situation, args) -> int:
 
 
 def _gazetteer(args) -> int:
-    from . import world
+    from .gazetteer import world
 
     if args.gazetteer_command == "search":
-        from .search import search
+        from .gazetteer.search import search
 
         name = " ".join(args.name)
         rows = search(name, limit=args.limit)
@@ -343,8 +343,8 @@ def _gazetteer_info() -> dict:
     """Records by kind and by source: the packs, the world store, imported dumps."""
     import time as _time
 
-    from . import world
-    from .gazetteer import default_gazetteer
+    from .gazetteer import world
+    from .gazetteer.places import default_gazetteer
 
     started = _time.perf_counter()
     gazetteer = default_gazetteer()
@@ -414,7 +414,7 @@ def _eval(args) -> int:
 # -- export, and what map/places/export share ------------------------------------
 
 def _add_export(sub, common) -> None:
-    from .export import EXPORTERS, SUFFIXES
+    from .output.export import EXPORTERS, SUFFIXES
 
     listing = "\n".join(f"  {e.name:<8} {', '.join(e.suffixes):<17} {e.description}" for e in EXPORTERS.values())
     x = sub.add_parser(
@@ -432,7 +432,7 @@ def _add_export(sub, common) -> None:
 
 
 def _export(args) -> int:
-    from .export import exporter_for
+    from .output.export import exporter_for
 
     started = time.perf_counter()
     if args.output == "-" and not args.format:
@@ -508,7 +508,7 @@ def _add_batch(sub, common) -> None:
 
 def _batch(args) -> int:
     from .batch import BatchOptions, require_extra, run_batch
-    from .report import MAX_REPORT_CHARS, parse_date
+    from .language.report import MAX_REPORT_CHARS, parse_date
 
     require_extra(args.engine)  # before any work: one line naming the extra
     if args.published:
@@ -550,7 +550,7 @@ def _situation(args):
     """Read every report named on the command line (all first, so bad input fails fast), map and merge them."""
     from .pipeline import merge_situations, run
     from .progress import Progress
-    from .report import MAX_REPORT_CHARS, read_report_file
+    from .language.report import MAX_REPORT_CHARS, read_report_file
 
     if args.reports.count("-") > 1:
         raise MappingError("standard input ('-') can be read only once")
@@ -579,10 +579,10 @@ def _check_outputs(args, outputs, fixes=None) -> None:
 
     Each of ``outputs`` is ``(path or None, format, option)``: a folder, a
     missing folder, a suffix that names another format (see
-    :func:`mapping.export.check_suffix`), the report being read, or two
+    :func:`mapping.output.export.check_suffix`), the report being read, or two
     outputs on one file. A symlink is written through: its target is checked.
     """
-    from .export import check_suffix
+    from .output.export import check_suffix
     from .io import output_target
 
     inputs = {}

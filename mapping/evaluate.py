@@ -82,7 +82,7 @@ class GoldKinds:
         return self._packs.get(geonameid) or self._gazetteer.get(f"gn:{geonameid}")
 
     def _by_name(self, toponym):
-        from .names import name_key
+        from .gazetteer.names import name_key
 
         try:
             lat, lon = float(toponym["lat"]), float(toponym["lon"])
@@ -195,9 +195,9 @@ def predict(text: str, gazetteer, *, uses: str = "literal", toponym_model=None, 
             extraction=None) -> list[dict]:
     """Place names in ``text``: ``{start, end, text, role, lat, lon, confidence}`` (``lat``/``lon`` None when
     unresolved), in the view ``uses`` (see the module docstring)."""
-    from .extract import extract
-    from .report import Report
-    from .resolve import resolve
+    from .language.extract import extract
+    from .language.report import Report
+    from .resolution.resolve import resolve
 
     if uses not in USES:
         raise MappingError(f"unknown uses={uses!r}: expected one of {', '.join(USES)}")
@@ -265,7 +265,7 @@ def evaluate(corpus, gazetteer=None, predictions=None, progress=None, *, uses: s
     With ``from_predictions`` (a JSON Lines file of ``{id, places}``, as ``predictions`` writes), those
     places are scored instead of running the geoparser: another version's or another tool's output.
     """
-    from .gazetteer import default_gazetteer
+    from .gazetteer.places import default_gazetteer
 
     gazetteer = gazetteer or default_gazetteer()
     gazetteer.index  # noqa: B018  build the index before timing

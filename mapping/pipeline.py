@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .report import Report, read_report, read_report_file
+from .language.report import Report, read_report, read_report_file
 
 __all__ = ["map_report", "map_file", "map_reports", "merge_situations", "run"]
 
 
 def _gazetteer(gazetteer=None, packs: Iterable = ()):
-    from .gazetteer import Gazetteer, default_gazetteer, load_pack
+    from .gazetteer.places import Gazetteer, default_gazetteer, load_pack
 
     if gazetteer is None:
         return default_gazetteer(tuple(packs))
@@ -21,10 +21,10 @@ def _gazetteer(gazetteer=None, packs: Iterable = ()):
 
 
 def run(report: Report, gazetteer=None, *, packs: Iterable = ()):
-    """Run every stage on a :class:`~mapping.report.Report` and return the situation."""
-    from .events import find_events
-    from .extract import extract
-    from .resolve import resolve
+    """Run every stage on a :class:`~mapping.language.report.Report` and return the situation."""
+    from .language.events import find_events
+    from .language.extract import extract
+    from .resolution.resolve import resolve
     from .situation import build_situation
 
     gaz = _gazetteer(gazetteer, packs)
@@ -55,7 +55,7 @@ def map_report(text: str, *, title=None, source=None, url=None, published=None, 
         Extra gazetteer packs (GeoJSON) to load beside it.
     **read_options
         ``markup`` (``auto``, ``text``, ``html``) and ``max_chars``, passed to
-        :func:`mapping.report.read_report`.
+        :func:`mapping.language.report.read_report`.
 
     Returns
     -------
@@ -70,7 +70,7 @@ def map_file(path, *, title=None, source=None, url=None, published=None, gazette
     """Map a report read from a UTF-8 file (``'-'`` for standard input).
 
     ``read_options`` (``errors``, ``markup``, ``max_chars``) go to
-    :func:`mapping.report.read_report_file`.
+    :func:`mapping.language.report.read_report_file`.
     """
     report = read_report_file(path, title=title, source=source, url=url, published=published, **read_options)
     return run(report, gazetteer, packs=packs)

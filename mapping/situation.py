@@ -16,13 +16,13 @@ import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .actors import actor as get_actor
-from .dates import When
-from .events import EVENT_KINDS, Event, geo_precision as _geo_precision, time_precision as _time_precision
-from .extract import Extraction, Mention
-from .gazetteer import SITE_KINDS
-from .report import Report
-from .resolve import Resolution
+from .language.actors import actor as get_actor
+from .language.dates import When
+from .language.events import EVENT_KINDS, Event, geo_precision as _geo_precision, time_precision as _time_precision
+from .language.extract import Extraction, Mention
+from .gazetteer.places import SITE_KINDS
+from .language.report import Report
+from .resolution.resolve import Resolution
 
 __all__ = ["Feature", "Layer", "Situation", "Associative", "Disagreement", "build_situation", "OTHER_LAYER",
            "CONTEXT_LAYER"]
@@ -317,8 +317,8 @@ class Situation:
         return known
 
     def export(self, path, format: str | None = None) -> Path:
-        """Write the situation as GeoJSON, GeoPackage, KML or CSV, by ``path``'s suffix (see :mod:`mapping.export`)."""
-        from .export import export
+        """Write the situation as GeoJSON, GeoPackage, KML or CSV, by ``path``'s suffix (see :mod:`mapping.output.export`)."""
+        from .output.export import export
 
         return export(self, path, format)
 
@@ -374,13 +374,13 @@ class Situation:
         from folium's CDN links when opened; to stay offline, start from
         ``situation.to_folium()`` and add your own layers to that.
         """
-        from .render import render_folium
+        from .output.render import render_folium
 
         return render_folium(self, m=m, **options)
 
     def save_html(self, path, **options) -> Path:
         """Write the standalone HTML map to ``path``."""
-        from .render import render_html
+        from .output.render import render_html
         from .io import write_atomic
 
         write_atomic(path, render_html(self, **options))
@@ -553,7 +553,7 @@ def _feature(key, group, report: Report) -> Feature:
 def _mark_context(features: list[Feature]) -> list[Feature]:
     """Move far-away and vast places to the context layer, so they do not pull the view."""
     from dataclasses import replace
-    from .resolve import _km
+    from .resolution.resolve import _km
 
     areas = {f.id: _area_km2(f.geometry) for f in features}
     local = [f for f in features if f.place_kind not in ("country", "continent") and areas[f.id] < CONTEXT_AREA_KM2]

@@ -11,8 +11,8 @@ import pytest
 import mapping
 from mapping import MappingWarning, ReportError
 from mapping.cli import main
-from mapping.report import MAX_REPORT_CHARS, read_report, read_report_file, strip_markup
-from mapping.text import MAX_SENTENCE_CHARS
+from mapping.language.report import MAX_REPORT_CHARS, read_report, read_report_file, strip_markup
+from mapping.language.text import MAX_SENTENCE_CHARS
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "data" / "examples" / "southern-syria-briefing.txt"
 

@@ -6,7 +6,7 @@ import pytest
 
 import mapping
 from mapping.pipeline import map_reports, merge_situations
-from mapping.report import read_report
+from mapping.language.report import read_report
 
 MONDAY = "date 2025-11-18\nIsraeli troops set up a checkpoint near Quneitra on Monday."
 MONDAY_AGAIN = "date 2025-11-18\nOn Monday, Israeli forces set up a checkpoint near Quneitra, residents said."
@@ -91,7 +91,7 @@ def test_merging_merged_situations_keeps_every_source():
 
 
 def test_the_merged_map_highlights_each_report_with_its_own_mentions():
-    from mapping.render import render_html
+    from mapping.output.render import render_html
 
     html = render_html(map_reports([read_report(MONDAY, title="First"), read_report(MONDAY_AGAIN, title="Second")]))
     assert html.count('sm-report-title') >= 2

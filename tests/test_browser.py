@@ -465,7 +465,7 @@ def test_stacked_markers_spread_apart(browser, case, tmp_path):
 def test_confidence_bands_look_different(browser, case, tmp_path):
     from dataclasses import replace
 
-    from mapping.render import _broad
+    from mapping.output.render import _broad
 
     name, situation = case
     levels = (0.95, 0.7, 0.52)
@@ -656,7 +656,7 @@ def test_layers_on_a_notebook_map_quote_the_report_in_their_popups(browser, exam
     """Without the report panel (to_folium(m=...)), popups quote the text carried in the page data."""
     import folium
 
-    from mapping.render import _leaflet_assets, _raw
+    from mapping.output.render import _leaflet_assets, _raw
 
     situation = mapping.map_report(example_text, title="Example")
     m = folium.Map(tiles=None, location=[33, 36], zoom_start=8)

@@ -22,7 +22,7 @@ def _png_size(path: Path) -> tuple[int, int]:
 
 @pytest.fixture
 def chromium():
-    from mapping.snapshot import find_chromium
+    from mapping.output.snapshot import find_chromium
 
     try:
         return find_chromium()
@@ -56,7 +56,7 @@ def test_png_alone_renders_a_temporary_page(chromium, report, tmp_path):
 
 def test_save_png_api_with_scale(chromium, tmp_path, example_text):
     import mapping
-    from mapping.snapshot import save_png
+    from mapping.output.snapshot import save_png
 
     out = save_png(mapping.map_report(example_text), tmp_path / "x.png", size=(400, 300), scale=2)
     assert _png_size(out) == (800, 600)
@@ -72,7 +72,7 @@ def test_missing_browser_is_a_clear_error_and_writes_nothing(report, tmp_path, c
 
 
 def test_no_browser_on_path_names_what_to_install(monkeypatch):
-    from mapping import snapshot
+    from mapping.output import snapshot
 
     monkeypatch.delenv("SITUATION_MAP_CHROMIUM", raising=False)
     monkeypatch.setattr(snapshot.shutil, "which", lambda name: None)
@@ -81,7 +81,7 @@ def test_no_browser_on_path_names_what_to_install(monkeypatch):
 
 
 def test_a_browser_that_draws_nothing_is_reported(tmp_path, monkeypatch):
-    from mapping import snapshot
+    from mapping.output import snapshot
 
     fake = tmp_path / "fake-chromium"
     fake.write_text("#!/bin/sh\necho 'cannot open display' >&2\nexit 3\n")

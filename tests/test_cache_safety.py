@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 import mapping
-from mapping import world
+from mapping.gazetteer import world
 from mapping.cli import main
 from mapping.errors import CacheError, MappingError, MappingWarning
 
@@ -50,7 +50,7 @@ def _forget(monkeypatch):
     # The index and the gazetteers are read once per process; a test that damages the cache
     # must make the next map read it again (monkeypatch puts the session's copies back after).
     monkeypatch.setattr(world, "_INDEX", None)
-    monkeypatch.setattr("mapping.gazetteer._CACHE", {})
+    monkeypatch.setattr("mapping.gazetteer.places._CACHE", {})
 
 
 @pytest.fixture

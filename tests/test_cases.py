@@ -43,7 +43,7 @@ def _matches(feature, want: dict) -> bool:
 
 
 def _event_matches(event, want: dict) -> bool:
-    """Whether ``event`` (a :class:`mapping.events.Event`) has every field of ``want``: ``kind``,
+    """Whether ``event`` (a :class:`mapping.language.events.Event`) has every field of ``want``: ``kind``,
     ``event_type``, ``sub_event_type``, ``actor`` (the agent; None: the text does not say), ``actors``,
     ``target``, ``place`` (a gazetteer id of one of its locations), ``rule`` (that location's qualifier
     rules), ``when`` (ISO, None: undated) and ``context``."""
@@ -108,7 +108,7 @@ def test_cases_cover_the_conflicts_and_the_no_events():
 
 def test_readme_documents_every_event_kind():
     """The README's table of kinds says the ACLED type the code gives each readable kind."""
-    from mapping.events import event_kinds
+    from mapping.language.events import event_kinds
 
     readme = Path(__file__).resolve().parent.parent / "README.md"
     if not readme.is_file():

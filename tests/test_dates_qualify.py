@@ -3,8 +3,8 @@ import datetime as dt
 import pytest
 from shapely.geometry import Point, box
 
-from mapping.dates import find_times
-from mapping.qualify import derive_geometry, find_qualifier
+from mapping.language.dates import find_times
+from mapping.resolution.qualify import derive_geometry, find_qualifier
 
 TUESDAY = dt.date(2025, 11, 18)
 

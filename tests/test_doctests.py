@@ -6,7 +6,8 @@ import pytest
 
 import mapping
 
-MODULES = sorted(m.name for m in pkgutil.iter_modules(mapping.__path__, "mapping.") if m.name != "mapping.__main__")
+# Every module of every stage subpackage (gazetteer, language, resolution, output) too.
+MODULES = sorted(m.name for m in pkgutil.walk_packages(mapping.__path__, "mapping.") if m.name != "mapping.__main__")
 
 
 @pytest.mark.parametrize("name", ["mapping", *MODULES])

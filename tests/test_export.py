@@ -14,7 +14,7 @@ from shapely.geometry import shape
 import mapping
 from mapping import UnknownFormatError
 from mapping.cli import main
-from mapping.export import EXPORTERS, Exporter, export, exporter_for, formats, register
+from mapping.output.export import EXPORTERS, Exporter, export, exporter_for, formats, register
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "data" / "examples" / "southern-syria-briefing.txt"
 HOSTILE = "Troops entered Quneitra <script>alert(1)</script> & the village of Zzyzxabad {{ x }}."
@@ -30,7 +30,7 @@ def situation(example_text):
 @pytest.fixture(scope="module")
 def merged(example_text):
     from mapping.pipeline import map_reports
-    from mapping.report import read_report
+    from mapping.language.report import read_report
 
     return map_reports([read_report(example_text, source="One"),
                         read_report("date 2025-11-21\nIsraeli troops set up a checkpoint near Quneitra on Monday. "
@@ -79,7 +79,7 @@ def test_a_new_format_is_one_class(tmp_path, situation):
         out = situation.export(tmp_path / "x.names")
         assert out.read_text("utf-8").splitlines() == [f.name for f in situation.features]
     finally:
-        from mapping.export import SUFFIXES
+        from mapping.output.export import SUFFIXES
 
         EXPORTERS.pop("names")
         SUFFIXES.pop(".names")
@@ -328,7 +328,7 @@ def test_merged_reports_keep_their_own_source_notes(tmp_path, merged):
 
 def test_same_reports_merged_twice_get_distinct_ids(example_text):
     from mapping.pipeline import map_reports
-    from mapping.report import read_report
+    from mapping.language.report import read_report
 
     s = map_reports([read_report(example_text, source="A"), read_report(example_text, source="B")])
     assert len({r.id for r in s.reports}) == 2 and len({f.id for f in s.features}) == len(s.features)

@@ -1,7 +1,7 @@
 import pytest
 
 from mapping import read_report
-from mapping.extract import extract
+from mapping.language.extract import extract
 
 
 def _found(text, gazetteer):

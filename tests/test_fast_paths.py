@@ -11,11 +11,11 @@ import re
 import pytest
 from shapely.geometry import Point
 
-from mapping.extract import candidates
+from mapping.language.extract import candidates
 from mapping.gazetteer import Gazetteer, Place
-from mapping.ranking import Candidates, Context, Cooccurrence, _context_scores, context_features
-from mapping.report import Report
-from mapping.text import alternation, sentence_spans
+from mapping.resolution.ranking import Candidates, Context, Cooccurrence, _context_scores, context_features
+from mapping.language.report import Report
+from mapping.language.text import alternation, sentence_spans
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -105,7 +105,7 @@ def test_sentences_end_after_words_not_abbreviations(text, expected):
 
 @pytest.mark.parametrize("seed", range(3))
 def test_qualifier_search_from_the_last_words_finds_what_the_whole_window_does(seed):
-    from mapping.qualify import _QUALIFIER, _QUALIFIER_WORDS, _qualifier_search_start
+    from mapping.resolution.qualify import _QUALIFIER, _QUALIFIER_WORDS, _qualifier_search_start
 
     rng = random.Random(seed)
     words = sorted(_QUALIFIER_WORDS) + ["bathe", "said.", "x", "km", "5", "The", "NORTHERN", "ſouthern"]

@@ -16,7 +16,7 @@ import pytest
 import mapping
 from mapping import MappingWarning
 from mapping.cli import main
-from mapping.dates import find_times
+from mapping.language.dates import find_times
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "data" / "examples" / "southern-syria-briefing.txt"
 
@@ -196,7 +196,7 @@ def test_two_outputs_on_one_file_are_refused(tmp_path, capsys):
 
 _SLOW_EXPORT = """
 import pathlib, sys, time
-import mapping.export as export
+import mapping.output.export as export
 
 def slow_write(self, situation, path):
     path.write_bytes(b"partial GeoPackage")  # half a file in the temporary folder
@@ -235,7 +235,7 @@ def test_a_signal_during_an_export_leaves_the_previous_output(tmp_path, signum, 
     (["export", str(EXAMPLE), "-o", "{out}/m.kml"], "m.kml"),
 ])
 def test_a_file_size_limit_gives_one_line_and_no_partial_file(tmp_path, argv, name):
-    from mapping.world import world_index
+    from mapping.gazetteer.world import world_index
 
     world_index()  # the cached index exists before the limit applies (its build is not under test here)
     out = tmp_path / "out"
@@ -265,7 +265,7 @@ def _run_on(chars: int) -> str:
 
 def test_a_run_on_report_gives_output_proportionate_to_its_size():
     """Each mention quotes at most one sentence piece (600 characters): GeoJSON and HTML stay a small multiple."""
-    from mapping.render import render_html
+    from mapping.output.render import render_html
 
     text = _run_on(60_000)
     situation = mapping.map_report(text, published="2025-11-20")
@@ -276,7 +276,7 @@ def test_a_run_on_report_gives_output_proportionate_to_its_size():
 
 def test_border_strips_are_derived_once_per_pair(monkeypatch):
     """Derived once per pair of countries, not once per mention (the step that made 5 MB take minutes)."""
-    import mapping.resolve as resolve
+    import mapping.resolution.resolve as resolve
 
     calls = []
     original = resolve._border_strip
@@ -289,7 +289,7 @@ def test_border_strips_are_derived_once_per_pair(monkeypatch):
 
 def test_the_text_panel_does_not_hash_features(monkeypatch, example_text):
     """Hashing a frozen Feature hashes all its mentions: the report panel must key features by identity."""
-    from mapping.render import render_html
+    from mapping.output.render import render_html
     from mapping.situation import Feature
 
     situation = mapping.map_report(example_text)
@@ -303,7 +303,7 @@ def test_the_text_panel_does_not_hash_features(monkeypatch, example_text):
 
 def test_a_place_just_before_is_found_by_bisection():
     """'a buffer zone along the Golan' checks for a place right before: on sorted ends, not every mention."""
-    from mapping.resolve import _place_just_before
+    from mapping.resolution.resolve import _place_just_before
 
     ends = list(range(0, 10_000_000, 100))  # 100,000 mentions
     assert _place_just_before(ends, 5_000_020) and not _place_just_before(ends, 5_000_030)

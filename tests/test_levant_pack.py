@@ -32,7 +32,7 @@ from shapely.geometry import LineString, Point, shape
 
 from mapping import load_pack
 from mapping.gazetteer import KINDS
-from mapping.names import name_key
+from mapping.gazetteer.names import name_key
 
 ROOT = Path(__file__).resolve().parent.parent
 PACK = ROOT / "mapping" / "data" / "packs" / "levant.geojson"

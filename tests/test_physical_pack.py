@@ -193,7 +193,7 @@ def test_features_the_issue_names_are_found_under_their_spellings(feats):
 
 def test_levant_pack_records_are_not_duplicated(feats):
     levant = {f["id"]: f for f in json.loads((PACKS / "levant.geojson").read_text("utf-8"))["features"]}
-    from mapping.names import name_key
+    from mapping.gazetteer.names import name_key
 
     levant_keys = {name_key(n) for f in levant.values() for n in [f["properties"]["name"], *f["properties"]["aliases"]]}
     mine = {name_key(f["properties"]["name"]) for f in feats}

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E
 
 import mapping  # noqa: E402
 from mapping import ReportError  # noqa: E402
-from mapping.report import strip_markup  # noqa: E402
-from mapping.text import MAX_SENTENCE_CHARS, sentence_spans  # noqa: E402
+from mapping.language.report import strip_markup  # noqa: E402
+from mapping.language.text import MAX_SENTENCE_CHARS, sentence_spans  # noqa: E402
 
 PIPELINE = settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 CHEAP = settings(max_examples=200, deadline=None, database=None)
@@ -68,7 +68,7 @@ def test_any_text_maps_or_is_refused_clearly(text):
 @PIPELINE
 @given(texts)
 def test_text_exports_are_well_formed(text):
-    from mapping.export import EXPORTERS
+    from mapping.output.export import EXPORTERS
 
     try:
         situation = mapping.map_report(text)

@@ -15,7 +15,7 @@ def example_html(example_text):
 
 
 def _html(situation, **options):
-    from mapping.render import render_html
+    from mapping.output.render import render_html
 
     return render_html(situation, **options)
 
@@ -154,13 +154,13 @@ def test_panel_header_events_and_legend(example_text):
 
 
 def _asset_text(name):
-    from mapping.render import _asset
+    from mapping.output.render import _asset
 
     return _asset(name)
 
 
 def test_layer_control_labels_carry_a_swatch_and_escape_names(example_text):
-    from mapping.render import _layer_label
+    from mapping.output.render import _layer_label
     from mapping.situation import Layer
 
     assert _layer_label(Layer("<b>{{x}}</b>", None, ()), 2) == (
@@ -176,7 +176,7 @@ def test_unsafe_urls_are_not_linked(example_text):
 
 
 def test_shared_geometries_are_written_once_and_points_are_never_shared():
-    from mapping.render import _share_geometries
+    from mapping.output.render import _share_geometries
 
     square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
     point = {"type": "Point", "coordinates": [36.3, 33.5]}
@@ -253,7 +253,7 @@ def test_popups_are_data_with_offsets_into_the_panel_text(example_text):
 
 def test_page_offsets_follow_the_browser_copy_of_the_text():
     """CRLF becomes LF in the page, and an emoji is two JavaScript characters: offsets follow."""
-    from mapping.render import _TextIndex
+    from mapping.output.render import _TextIndex
 
     text = " date 2025-11-18\r\nIsraeli troops \U0001F6A9 set up a checkpoint near Quneitra.\r\nThen Damascus."
     situation = mapping.map_report(text)
@@ -267,7 +267,7 @@ def test_page_offsets_follow_the_browser_copy_of_the_text():
 
 
 def test_confidence_bands_are_drawn_differently():
-    from mapping.render import _symbol, confidence_band
+    from mapping.output.render import _symbol, confidence_band
 
     assert [confidence_band(c)[0] for c in (0.95, 0.8, 0.79, 0.6, 0.52, 0.0)] == \
         ["solid", "solid", "dashed", "dashed", "hollow", "hollow"]
@@ -278,7 +278,7 @@ def test_confidence_bands_are_drawn_differently():
 
 def test_city_town_and_village_have_distinct_symbols_and_every_kind_has_a_label():
     from mapping.gazetteer import KINDS
-    from mapping.render import KIND_LABELS, _symbol
+    from mapping.output.render import KIND_LABELS, _symbol
 
     symbols = {k: _symbol(k, "#1f5fbf")["svg"] for k in ("city", "town", "village")}
     assert len(set(symbols.values())) == 3
@@ -292,7 +292,7 @@ def test_colours_reach_wcag_aa_on_the_basemap():
     import json
     from importlib import resources
 
-    from mapping.render import LAND, _color, accessible, contrast
+    from mapping.output.render import LAND, _color, accessible, contrast
 
     actors = json.loads((resources.files("mapping") / "data" / "actors.json").read_text(encoding="utf-8"))
     ids = [a["id"] for a in (actors if isinstance(actors, list) else actors.get("actors", []))] or [None]
@@ -305,7 +305,7 @@ def test_colours_reach_wcag_aa_on_the_basemap():
 
 
 def _feature(name, kind, geometry, **changes):
-    from mapping.extract import Mention
+    from mapping.language.extract import Mention
     from mapping.situation import Feature
 
     mention = Mention(name, 0, len(name), name + ".", 0, 0, name.lower())
@@ -319,7 +319,7 @@ def _feature(name, kind, geometry, **changes):
 def test_first_view_fits_events_and_sites_not_mentioned_countries():
     from shapely.geometry import Point, box
 
-    from mapping.render import framing_bounds
+    from mapping.output.render import framing_bounds
 
     country = _feature("Bigland", "country", box(20, 0, 40, 20), geo_scope="region")
     sea = _feature("Red Sea", "sea", box(32, 12, 43, 28), geo_scope="region")
@@ -339,7 +339,7 @@ def test_first_view_fits_events_and_sites_not_mentioned_countries():
 def test_every_kind_renders_with_a_sensible_default():
     from shapely.geometry import LineString, Point, box
 
-    from mapping.render import _style, _symbol_kind
+    from mapping.output.render import _style, _symbol_kind
 
     river = _feature("Nile", "river", LineString([(32.5, 15.6), (32.6, 17.0)]), geo_scope="part")
     sea = _feature("Red Sea", "sea", box(32, 12, 43, 28), geo_scope="region")
@@ -351,13 +351,13 @@ def test_every_kind_renders_with_a_sensible_default():
         style = _style(area, "#1f5fbf")
         assert style["stroke"] is False and style["fillOpacity"] <= 0.1  # faint, never a border-like line
     assert _symbol_kind(site) == "dam" and _symbol_kind(odd) == "volcano"
-    from mapping.render import _symbol
+    from mapping.output.render import _symbol
 
     assert "<circle" in _symbol("volcano", "#1f5fbf")["svg"]  # unknown kinds: a plain dot
 
 
 def test_labels_come_in_tiers_and_never_collide_at_any_zoom():
-    from mapping.labels import _box, choose_labels
+    from mapping.output.labels import _box, choose_labels
 
     labels = choose_labels((35.6, 32.6, 36.4, 33.4))
     assert len(labels) >= 30
@@ -393,7 +393,7 @@ def test_associative_and_unresolved_mentions_stay_visible_in_the_text(example_te
     from dataclasses import dataclass
     from types import SimpleNamespace
 
-    from mapping.extract import Mention
+    from mapping.language.extract import Mention
     from mapping.situation import Situation
 
     situation = mapping.map_report(example_text)

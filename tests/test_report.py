@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from mapping import ReportError, read_report
-from mapping.report import read_report_file
+from mapping.language.report import read_report_file
 
 
 def test_date_header_sets_publication_date_and_keeps_offsets():

@@ -9,7 +9,7 @@ import pytest
 import mapping
 from mapping import MappingWarning
 from mapping.cli import main
-from mapping.report import read_report, read_report_file
+from mapping.language.report import read_report, read_report_file
 
 BODY = "Israeli troops set up a checkpoint near Quneitra on Monday."
 

@@ -33,9 +33,9 @@ from pyproj import Geod, Transformer
 from shapely.geometry import Point, box, shape
 
 from mapping import load_pack
-from mapping.actors import actors
+from mapping.language.actors import actors
 from mapping.gazetteer import KINDS, default_gazetteer
-from mapping.names import name_key
+from mapping.gazetteer.names import name_key
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKS = ROOT / "mapping" / "data" / "packs"

@@ -1,7 +1,7 @@
 import pytest
 
-from mapping.names import name_key
-from mapping.text import sentence_spans, tokenize
+from mapping.gazetteer.names import name_key
+from mapping.language.text import sentence_spans, tokenize
 
 
 @pytest.mark.parametrize("a, b", [

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 import mapping
-from mapping.extract import extract
-from mapping.resolve import resolve
-from mapping.world import read_geonames_dump
+from mapping.language.extract import extract
+from mapping.resolution.resolve import resolve
+from mapping.gazetteer.world import read_geonames_dump
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -84,7 +84,7 @@ def test_abbreviations(gazetteer):
 
 
 def test_geonames_dump_import(tmp_path):
-    from mapping.world import DumpReport, read_store, write_store
+    from mapping.gazetteer.world import DumpReport, read_store, write_store
 
     report = DumpReport()
     table = read_geonames_dump(DATA / "geonames-sample.txt", alternate_names=DATA / "alternate-names-sample.txt",
@@ -106,7 +106,7 @@ def test_geonames_import_cli_and_bad_dump(tmp_path, monkeypatch, capsys):
     from mapping.cli import main
 
     monkeypatch.setenv("SITUATION_MAP_CACHE", str(tmp_path))
-    monkeypatch.setattr("mapping.world._INDEX", None)
+    monkeypatch.setattr("mapping.gazetteer.world._INDEX", None)
     assert main(["gazetteer", "import-geonames", str(DATA / "geonames-sample.txt")]) == 0
     assert "kept 6 places, skipped none" in capsys.readouterr().err
     assert not list(tmp_path.glob("*.pickle")) and (tmp_path / "imported-geonames-v1" / "meta.json").is_file()

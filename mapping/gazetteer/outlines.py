@@ -80,7 +80,7 @@ def outside_country(point: tuple[float, float], code: str, tolerance_m: float = 
     near = outline.intersection(box(lon - half_lon, max(-90.0, lat - half_lat), lon + half_lon, min(90.0, lat + half_lat)))
     if near.is_empty:
         return _far_distance(outline, lon, lat)
-    from .qualify import _local_crs, transform
+    from ..resolution.qualify import _local_crs, transform
 
     forward, _ = _local_crs(round(lon, 6), round(lat, 6))
     metres = transform(forward.transform, near).distance(Point(0.0, 0.0))

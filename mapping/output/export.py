@@ -41,7 +41,7 @@ import tempfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from .errors import MappingError, OutputError, UnknownFormatError
+from ..errors import MappingError, OutputError, UnknownFormatError
 
 __all__ = ["Exporter", "EXPORTERS", "SUFFIXES", "OTHER_SUFFIXES", "register", "formats", "exporter_for", "export",
            "check_suffix", "format_of_suffix", "suffixes_of", "source_note"]
@@ -202,7 +202,7 @@ def export(situation, path, format: str | None = None) -> Path:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return Path("-")
-    from .io import output_target, write_error
+    from ..io import output_target, write_error
 
     path = Path(path)
     if path.is_dir() and not path.is_symlink():
@@ -439,7 +439,7 @@ def _note_html(props: dict, mentions, document: dict) -> str:
     """A placemark's description: HTML from an autoescaping template, so every piece of report
     text is escaped.
 
-    ``mentions`` are :class:`~mapping.extract.Mention` objects; each is
+    ``mentions`` are :class:`~mapping.language.extract.Mention` objects; each is
     quoted in its sentence, highlighted at its own offsets.
     """
     from .render import _templates

@@ -36,7 +36,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .errors import GazetteerError
+from ..errors import GazetteerError
 from .names import name_key, plain_romanisation
 
 __all__ = ["Place", "Gazetteer", "KINDS", "AREA_KINDS", "LINE_KINDS", "PHYSICAL_KINDS", "SITE_KINDS", "SETTLEMENT_KINDS",
@@ -215,7 +215,7 @@ class Place:
 
 
 class Gazetteer:
-    """Places indexed by id and by normalised name (see :func:`mapping.names.name_key`)."""
+    """Places indexed by id and by normalised name (see :func:`mapping.gazetteer.names.name_key`)."""
 
     def __init__(self, places: Iterable[Place] = (), world=None):
         self._by_id: dict[str, Place] = {}
@@ -223,7 +223,7 @@ class Gazetteer:
             self._by_id[place.id] = place
         self._index: dict[str, tuple[str, ...]] | None = None
         self._lowercase_keys: frozenset[str] = frozenset()
-        #: A :class:`mapping.world.WorldStore` consulted after the curated packs (ids ``gn:<geonameid>``).
+        #: A :class:`mapping.gazetteer.world.WorldStore` consulted after the curated packs (ids ``gn:<geonameid>``).
         self.world = world
         self._world_places: dict[str, Place] = {}
         self._briefs: dict[str, tuple] = {}
@@ -329,7 +329,7 @@ class Gazetteer:
         return found
 
     def variant_candidates(self, key: str) -> tuple[str, ...]:
-        """Ids of places whose name has the same spelling-variant key (:func:`mapping.names.variant_key`)."""
+        """Ids of places whose name has the same spelling-variant key (:func:`mapping.gazetteer.names.variant_key`)."""
         from .names import variant_key
 
         vkey = variant_key(key)
@@ -532,7 +532,7 @@ def _bbox(value):
 
 def _check_optional_fields(props: dict, path: str, where: str) -> None:
     """The optional properties: a wrong type would otherwise be taken silently ("false" as true)."""
-    from .actors import actors
+    from ..language.actors import actors
 
     def fail(key, message):
         _require(False, path, where, key, message)
@@ -620,7 +620,7 @@ _CACHE: dict[tuple, Gazetteer] = {}
 
 def default_gazetteer(extra_packs: Iterable = (), *, world: bool = True) -> Gazetteer:
     """The bundled packs plus ``extra_packs`` and those in ``$SITUATION_MAP_GAZETTEER``,
-    backed by the GeoNames world index (see :mod:`mapping.world`) unless ``world=False``.
+    backed by the GeoNames world index (see :mod:`mapping.gazetteer.world`) unless ``world=False``.
 
     Loaded once per combination and cached for the process.
     """

@@ -6,7 +6,7 @@ Jinja templates (popups, tooltips, the side panel) and as JSON made safe for
 ``<script>``; folium's Popup/Tooltip classes, which do not escape, are not used.
 Offline by default: Leaflet's JavaScript and CSS are inlined from the installed
 ``xstatic-leaflet`` package, the basemap is drawn from the bundled Natural
-Earth layers (:mod:`mapping.basemap`) with place names (:mod:`mapping.labels`),
+Earth layers (:mod:`mapping.output.basemap`) with place names (:mod:`mapping.output.labels`),
 and no tile server is contacted unless ``tiles`` is given.
 
 The page carries data, not markup, for each feature: its name, kind, confidence,
@@ -24,8 +24,8 @@ import secrets
 from functools import cache
 from importlib import resources
 
-from .actors import actor as get_actor
-from .errors import RenderError
+from ..language.actors import actor as get_actor
+from ..errors import RenderError
 
 __all__ = ["render_folium", "render_html", "script_json", "framing_bounds", "confidence_band", "accessible", "contrast",
            "KIND_LABELS", "FAINT_KINDS", "LINE_KINDS", "CONFIDENCE_BANDS", "CANVAS_POINTS"]
@@ -147,12 +147,12 @@ def _inert(value):
 def _templates():
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    return Environment(loader=PackageLoader("mapping", "templates"), autoescape=select_autoescape(["html"]),
+    return Environment(loader=PackageLoader("mapping.output", "templates"), autoescape=select_autoescape(["html"]),
                        trim_blocks=True, lstrip_blocks=True, finalize=_inert)
 
 
 def _asset(name: str) -> str:
-    return (resources.files("mapping") / "templates" / name).read_text(encoding="utf-8")
+    return (resources.files("mapping.output") / "templates" / name).read_text(encoding="utf-8")
 
 
 @cache
@@ -402,7 +402,7 @@ class _PageData:
 
 @cache
 def _gazetteer():
-    from .gazetteer import default_gazetteer
+    from ..gazetteer.places import default_gazetteer
 
     return default_gazetteer()
 
@@ -474,7 +474,7 @@ def _disagreement_note(disagreement) -> str | None:
 
 
 def _feature_json(feature, data: _PageData, key: str, labelled: bool) -> dict:
-    from .situation import _geometry_json
+    from ..situation import _geometry_json
 
     color = _color(feature.actor)
     report = data.report_index.get(feature.report_id, 0)

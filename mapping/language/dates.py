@@ -163,7 +163,7 @@ class UnresolvedTime:
 
 
 def _warn_undated(text: str, start: int, end: int, reason: str) -> None:
-    from .errors import MappingWarning
+    from ..errors import MappingWarning
 
     warnings.warn(f"{text!r} (characters {start}-{end}) cannot be dated: {reason}; it is left undated",
                   MappingWarning, stacklevel=3)

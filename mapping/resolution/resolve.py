@@ -1,7 +1,7 @@
 """Resolution: choose the place each mention means, and its geometry.
 
 Candidates with the mention's name are ranked by a model learned from annotated
-news (:mod:`mapping.ranking`): kind, population, curated or world record, how the
+news (:mod:`mapping.resolution.ranking`): kind, population, curated or world record, how the
 name matched, the cue word beside the mention ("province", "air base",
 "river"), the countries and first-level regions the rest of the report points
 to, and nearness to its other places. A mention whose name no gazetteer holds is
@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from .extract import Extraction, Mention
-from .gazetteer import AREA_KINDS, SETTLEMENT_KINDS, Gazetteer, Place
-from .names import name_key, variant_key
+from ..language.extract import Extraction, Mention
+from ..gazetteer.places import AREA_KINDS, SETTLEMENT_KINDS, Gazetteer, Place
+from ..gazetteer.names import name_key, variant_key
 from .qualify import Qualifier, derive_geometry, find_qualifier
 from .ranking import Candidates, Context, Cooccurrence, calibrate, ranker_model, vote_of
 
@@ -167,7 +167,7 @@ def actor_context(extraction: Extraction) -> Context:
     """The context the report's actors give before any place is weighed: their countries (a state's own,
     an armed group's where it operates), and :data:`NEIGHBOUR_SHARE` of that for those countries'
     neighbours (``mapping/data/neighbours.json``)."""
-    from .actors import actor as get_actor
+    from ..language.actors import actor as get_actor
 
     context = Context()
     near = neighbours()
@@ -231,7 +231,7 @@ def _candidates(mention: Mention, gazetteer: Gazetteer, *, article: bool = False
       region, unless the name itself says what it is ("the Dnipro", "Red Sea", "Nile": the feature
       is then the only candidate or the article asks for it).
     """
-    from .gazetteer import PHYSICAL_KINDS, SETTLEMENT_KINDS
+    from ..gazetteer.places import PHYSICAL_KINDS, SETTLEMENT_KINDS
     from .ranking import CUE_KINDS, kind_group
 
     places = [gazetteer[c] for c in mention.candidates[:MAX_CANDIDATES]]
@@ -495,7 +495,7 @@ _PRONOUN_START = re.compile(r"\W*(?:it|they|its|their)\b", re.IGNORECASE)
 
 def _countries_named(results, extraction: Extraction, start: int, end: int) -> list[str]:
     """Countries a stretch of text names, as places or through their actors, in order."""
-    from .actors import actor as get_actor
+    from ..language.actors import actor as get_actor
 
     named = [(r.mention.start, r.place.country) for r in results
              if r.resolved and r.place.kind == "country" and start <= r.mention.start < end]
@@ -508,7 +508,7 @@ class _CountriesNamed:
     """:func:`_countries_named` for many stretches of one report: sorted once, each look-up by bisection."""
 
     def __init__(self, results, extraction: Extraction):
-        from .actors import actor as get_actor
+        from ..language.actors import actor as get_actor
 
         named = [(r.mention.start, r.place.country) for r in results if r.resolved and r.place.kind == "country"]
         named += [(a.start, getattr(get_actor(a.actor), "country", None)) for a in extraction.actor_mentions]
@@ -532,7 +532,7 @@ def _held(country: Place, gazetteer: Gazetteer):
     cache = _HELD.setdefault(gazetteer, {})
     if country.id in cache:
         return cache[country.id]
-    from .actors import actors
+    from ..language.actors import actors
 
     geometry = country.geometry
     for p in gazetteer:

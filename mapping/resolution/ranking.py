@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from .gazetteer import SETTLEMENT_KINDS, SITE_KINDS, Place
-from .names import name_key, variant_key
+from ..gazetteer.places import SETTLEMENT_KINDS, SITE_KINDS, Place
+from ..gazetteer.names import name_key, variant_key
 
 __all__ = ["Context", "candidate_features", "rank", "ranker_model", "calibrate", "kind_group", "CUE_KINDS"]
 

@@ -107,7 +107,7 @@ def basemap_layers(bounds) -> dict:
     """
     from shapely.geometry import box
     from shapely.ops import unary_union
-    from .gazetteer import default_gazetteer
+    from ..gazetteer.places import default_gazetteer
 
     near, far = frame(bounds)
     minx, miny, maxx, maxy = bounds

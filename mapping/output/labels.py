@@ -75,7 +75,7 @@ def label_places(bounds, *, limit: int = 800, min_population: int = MIN_POPULATI
     The only place that reads the world gazetteer's settlements for labels.
     """
     import numpy as np
-    from .gazetteer import default_gazetteer
+    from ..gazetteer.places import default_gazetteer
 
     world = default_gazetteer().world
     if world is None or not len(world):
@@ -86,7 +86,7 @@ def label_places(bounds, *, limit: int = 800, min_population: int = MIN_POPULATI
     keep = (population >= min_population) & np.isin(world.kind.array[rows], settlement_codes)
     rows, population = rows[keep], population[keep]
     rows = rows[np.lexsort((rows, -population))][:limit]  # largest first; ties by record order
-    from .names import plain_romanisation
+    from ..gazetteer.names import plain_romanisation
 
     return tuple(LabelPlace(plain_romanisation(world.name[i], world.country[i]), world.lon[i], world.lat[i], int(world.population[i]), world.kind[i],
                             world.country[i]) for i in rows.tolist())
@@ -107,8 +107,8 @@ def area_places(bounds) -> tuple[LabelPlace, ...]:
     Countries come from the curated world pack (their label points are chosen for maps); regions from
     the world gazetteer, with curated first-level regions (a digitised governorate) in place of theirs.
     """
-    from .gazetteer import default_gazetteer
-    from .names import plain_romanisation
+    from ..gazetteer.places import default_gazetteer
+    from ..gazetteer.names import plain_romanisation
 
     gazetteer = default_gazetteer()
     west, south, east, north = bounds

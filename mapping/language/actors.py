@@ -3,7 +3,7 @@
 Actors are recognised from names ("Russia"), demonyms ("Israeli troops"),
 organisations ("UNDOF", "UN peacekeepers"), control phrases
 ("Israeli-occupied") and seats of government used by metonymy
-("Moscow is keen to ..."; detected in :mod:`mapping.extract`).
+("Moscow is keen to ..."; detected in :mod:`mapping.language.extract`).
 
 Examples
 --------

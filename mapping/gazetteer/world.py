@@ -12,7 +12,7 @@ directory (``platformdirs.user_cache_dir("situation-map")``, or
 ``$SITUATION_MAP_CACHE``) with a manifest giving its format version and SHA-256;
 a store that does not match its manifest is ignored with one warning.
 
-Records are materialised as :class:`~mapping.gazetteer.Place` only when a
+Records are materialised as :class:`~mapping.gazetteer.places.Place` only when a
 mention asks for them; their ids are ``gn:<geonameid>``.
 
 Examples
@@ -451,7 +451,7 @@ class WorldStore:
         return self._keys.get(key)
 
     def lookup_variant(self, key: str) -> tuple[int, ...]:
-        """Rows with a name whose spelling-variant key (:func:`mapping.names.variant_key`) is ``key``."""
+        """Rows with a name whose spelling-variant key (:func:`mapping.gazetteer.names.variant_key`) is ``key``."""
         return self._variants.get(key)
 
     def similar_keys(self, key: str) -> list[str]:
@@ -767,7 +767,7 @@ def _read_imported(*, locked: bool = False) -> WorldStore | None:
     lock (``locked``), a shared lock is taken, so that an import in another
     process is not seen half-way (new files, old manifest) and taken for damage.
     """
-    from .errors import MappingWarning
+    from ..errors import MappingWarning
 
     path, manifest = _imported_file(), _manifest_file()
     try:
@@ -847,7 +847,7 @@ def _open_dump(path: Path, prefer: str | None = None):
         if prefer:
             names = [n for n in names if prefer.lower() in n.lower()] or names
         if not names:
-            from .errors import GazetteerError
+            from ..errors import GazetteerError
 
             raise GazetteerError(f"{path}: no GeoNames .txt table inside the zip")
         return io.TextIOWrapper(archive.open(names[0]), encoding="utf-8")
@@ -880,7 +880,7 @@ def read_geonames_dump(path, *, alternate_names=None, countries=None, report: Du
     crossings. ``countries`` (ISO codes) filters rows. What is skipped, and
     why, is counted in ``report``. Errors name the file and line.
     """
-    from .errors import GazetteerError
+    from ..errors import GazetteerError
 
     path = Path(path)
     if not path.is_file():
@@ -963,8 +963,8 @@ def import_geonames(path, *, alternate_names=None, countries=None) -> tuple[int,
     # Names an earlier import found are kept as aliases, so that merging loses no spelling.
     for row in range(len(table)):
         table.columns["aliases"][row] = tuple(n for n in table.names[row][1:])
-    from .errors import OutputError
-    from .io import write_atomic
+    from ..errors import OutputError
+    from ..io import write_atomic
 
     target = _imported_file()
     try:
@@ -989,8 +989,8 @@ def _cache_error(err: Exception):
     .../imported-geonames-v1"); this names the cache directory, what is wrong
     with it, and the variable that moves it.
     """
-    from .errors import CacheError
-    from .io import _WRITE_ERRORS
+    from ..errors import CacheError
+    from ..io import _WRITE_ERRORS
 
     folder = cache_dir()
     blocker = next((p for p in (folder, *folder.parents) if os.path.exists(p) and not os.path.isdir(p)), None)

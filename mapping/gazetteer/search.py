@@ -11,7 +11,7 @@ Examples
 
 from __future__ import annotations
 
-from .gazetteer import Gazetteer, default_gazetteer
+from .places import Gazetteer, default_gazetteer
 from .names import name_key
 
 __all__ = ["search"]

@@ -23,7 +23,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .errors import RenderError
+from ..errors import RenderError
 
 __all__ = ["find_chromium", "save_png", "html_to_png", "parse_size", "CHROMIUM_NAMES", "CHROMIUM_FLAGS"]
 
@@ -91,7 +91,7 @@ def html_to_png(html_path, png_path, *, size=(1600, 1000), scale: float = 1.0, t
             lines = [line for line in err.decode("utf-8", "replace").splitlines() if "dbus" not in line.lower()]
             detail = lines[-1].strip() if lines else f"exit status {process.returncode}"
             raise RenderError(f"Chromium wrote no screenshot ({chromium}): {detail}")
-        from .io import write_atomic
+        from ..io import write_atomic
 
         return write_atomic(png_path, shot.read_bytes())
 

@@ -3,7 +3,7 @@
 Three steps:
 
 1. **Candidates.** Gazetteer names matched longest-first over word tokens (exact
-   keys, then spelling variants: :func:`mapping.names.variant_key`), press
+   keys, then spelling variants: :func:`mapping.gazetteer.names.variant_key`), press
    abbreviations ("W.Va.", "B.C."), and capitalised names the gazetteer does not
    know where the words around them say "place" (after *in*, *near*, *from*...,
    before *province*, *district*, *village*, in "the X area", a dateline
@@ -43,8 +43,8 @@ from itertools import repeat
 from importlib import resources
 
 from .actors import ActorMention, actors, find_actor_mentions, seat_actor
-from .gazetteer import PHYSICAL_KINDS, SITE_KINDS, Gazetteer
-from .names import _ARTICLES, join_keys, name_key, word_keys
+from ..gazetteer.places import PHYSICAL_KINDS, SITE_KINDS, Gazetteer
+from ..gazetteer.names import _ARTICLES, join_keys, name_key, word_keys
 from .report import Report
 from .text import Token, alternation, sentence_index, sentence_spans, tokenize
 

@@ -49,7 +49,7 @@ from importlib import resources
 from .actors import ActorMention, actors
 from .dates import When, find_times, shift_days
 from .extract import Extraction
-from .resolve import Resolution
+from ..resolution.resolve import Resolution
 from .text import Token, alternation, tokenize
 
 __all__ = ["Event", "find_events", "EVENT_KINDS", "HISTORY_DAYS", "event_kinds", "geo_precision", "time_precision",

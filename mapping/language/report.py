@@ -39,7 +39,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import MappingWarning, ReportError
+from ..errors import MappingWarning, ReportError
 
 __all__ = ["Report", "read_report", "read_report_file", "parse_date", "strip_markup", "MARKUPS", "DECODE_ERRORS",
            "MAX_REPORT_CHARS"]
@@ -224,7 +224,7 @@ def read_report(text: str, *, title=None, source=None, url=None, published=None,
     ``URL:``), or the line ``date YYYY-MM-DD``. They are not mapped, and
     offsets keep indexing the text as read. Dates may be ISO dates or
     datetimes or written out (``18 November 2025``, ``November 18, 2025``;
-    see :func:`mapping.dates.parse_written_date`). The publication date is
+    see :func:`mapping.language.dates.parse_written_date`). The publication date is
     the first ``date``/``Date:``/``Published:``/``Posted:`` line; ``Updated:``
     counts only when there is none, because relative dates in a story ("on
     Monday") are written against its first publication.
