@@ -817,6 +817,8 @@ def _features(text, tokens, i, n, cand: Candidate, gazetteer: Gazetteer, doc: _D
         f.append(f"w-2:{_context_word(prev2.text)}")
         if prev.text.lower() == "of" and prev2.text.lower() in _w("of_place_nouns"):
             f.append("of-place-noun")  # "the outskirts of X", "residents of X", "north of X"
+        elif prev.text.lower() == "to" and prev2.text.lower() in _w("motion_verbs"):
+            f.append("motion-to")  # "moved to Mobile", "fled to Pemba": a destination, not "to Congress"
     if nxt is None:
         f.append("sentence-final")
     else:
