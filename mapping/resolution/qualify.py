@@ -22,6 +22,10 @@ True
 >>> q = find_qualifier("Jets struck Beirut's southern suburbs.", 0, 12)
 >>> q.rules, q.text
 (('countryside', 'south'), "Beirut's southern suburbs")
+>>> find_qualifier("Gangs took Mirebalais in Haiti's Centre department.", 0, 11) is None
+True
+>>> find_qualifier("Gangs took Mirebalais in Haiti's Centre department.", 0, 25) is None
+True
 >>> find_qualifier("Beirut's mayor spoke.", 0, 0) is None
 True
 """
@@ -54,11 +58,14 @@ _DISTANCE = re.compile(
     re.IGNORECASE,
 )
 # "Beirut's southern suburbs", "Khartoum's northern outskirts", "Aleppo's eastern districts", "Pokrovsk's centre":
-# a name (up to four words) and a possessive, then the part of it.
+# a name (up to four words: capitalised, or particles such as "al", "de") and a possessive, then the part of
+# it, in lower case: "Haiti's Centre department", "Burkina Faso's Centre-Nord region" and "Khartoum's North"
+# name regions and towns, and "Mirebalais in Haiti's centre" is about Haiti, not Mirebalais.
+_NAME_WORD = r"(?:(?-i:[A-Z])[\w.'’-]*|al|el|ez|ed|ad|as|ar|an|de|du|da|do|del|la|le|les|of|bin|ibn|abu|um|umm)"
 _POSSESSIVE = re.compile(
-    rf"(?:[\w.-]+\s+){{0,3}}?[\w.-]+['’]s\s+(?:(?P<areadir>{_DIRECTION_WORDS})\s+)?(?P<area>{_AREA_WORDS})\b"
-    rf"|(?:[\w.-]+\s+){{0,3}}?[\w.-]+['’]s\s+(?P<partdir>{_DIRECTION_WORDS}|centre|center|heart)"
-    rf"(?:\s+(?:part|parts|districts|neighbourhoods|neighborhoods|quarters|areas|sector|side))?\b"
+    rf"(?:{_NAME_WORD}\s+){{0,3}}?[\w.-]+['’]s\s+(?:(?P<areadir>(?-i:{_DIRECTION_WORDS}))\s+)?(?P<area>(?-i:{_AREA_WORDS}))\b"
+    rf"|(?:{_NAME_WORD}\s+){{0,3}}?[\w.-]+['’]s\s+(?P<partdir>(?-i:{_DIRECTION_WORDS}|centre|center|heart))"
+    rf"(?:\s+(?:part|parts|districts|neighbourhoods|neighborhoods|quarters|areas|sector|side))?\b(?![-‐])"
     r"(?!\s+(?-i:[A-Z]))",  # "Russia's southern Kursk region": the direction belongs to the next name
     re.IGNORECASE,
 )
