@@ -54,6 +54,9 @@ def test_world_place(case):
             assert place.geometry.buffer(1e-9).contains(Point(want["contains"])), described
         if "near" in want:
             assert _km(place.geometry, want["near"]) <= want["km"], (described, _km(place.geometry, want["near"]))
+        if "qualifier" in want:  # null: the place itself, no part of it ("Haiti's Centre department")
+            got = r.qualifier.rules if r.qualifier else None
+            assert got == (tuple(want["qualifier"]) if want["qualifier"] else None), (described, r.qualifier)
 
 
 @pytest.mark.parametrize("query, kind, admin_level", [

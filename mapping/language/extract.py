@@ -227,7 +227,7 @@ _CUE_AFTER = re.compile(
 )
 _CUE_BEFORE = re.compile(
     r"\b(province|governorate|district|region|city|town|village|villages|camp|port|area|suburb|neighbou?rhood|"
-    r"state|county|oblast|island|lake|gulf|bay|sea|strait|river)\s+of\s+(?:the\s+)?$",
+    r"state|county|oblast|island|lake|gulf|bay|sea|strait|river|bank|banks)\s+of\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
 _FEATURE_BEFORE = re.compile(r"\b(?:(?:Lake|Mount|Mt\.?|Cape|Isle|Lac|Wadi|Jebel|Jabal)\s+|"
@@ -688,7 +688,8 @@ def _cue(text: str, start: int, end: int, s_start: int, s_end: int) -> str | Non
     before = _CUE_BEFORE.search(text, max(s_start, start - 40), start)
     if before and before.end() == start:
         word = before.group(1).lower()
-        return "village" if word == "villages" else word
+        # "the left bank of the Dnipro", "the banks of the Nile": a river's banks
+        return {"villages": "village", "bank": "river", "banks": "river"}.get(word, word)
     return None
 
 
@@ -1038,12 +1039,15 @@ def extract_from(report: Report, found: list[Candidate], actor_mentions, spans, 
 #: teams), while a place-type cue ("the village of") keeps most unknown names right.
 #: ``target`` (the object of a verb of attack or capture, mapping/data/recognition_words.json) is set by
 #: hand: the corpora hold too few such verbs to measure it, and in conflict news what is struck or
-#: seized and named with a capital is a place far more often than not.
-DECISIVE_FLOORS = {"cue": 0.2, "dateline": 0.2, "target": 0.1, "named-feature": 0.1, "locative": 0.3, "list": 0.35}
+#: seized and named with a capital is a place far more often than not. ``country`` (a country's own name
+#: after a locative preposition: "crossed into Chad", "fled to Jordan") too: the corpora rarely hold a
+#: country whose name is also a first name, and a person is seldom "into" or "in" anyone.
+DECISIVE_FLOORS = {"cue": 0.2, "dateline": 0.2, "target": 0.1, "named-feature": 0.1, "country": 0.1, "locative": 0.3,
+                   "list": 0.35}
 #: Evidence the toponym model cannot weigh (the corpora it learned from hardly hold it): a name admitted on
 #: it counts as at least as likely a place as the model's own threshold, so its confidence says "borderline"
 #: rather than "probably not" (drawn hollow, not left unresolved for want of a score).
-UNSEEN_EVIDENCE = frozenset({"target", "named-feature"})
+UNSEEN_EVIDENCE = frozenset({"target", "named-feature", "country"})
 #: The least score of another use of a name the report has clearly used as a place.
 PLACED_FLOOR = 0.15
 #: Below its floor, a name no gazetteer knows in a place context is still kept, as a *possible* place
@@ -1093,8 +1097,8 @@ def _blocking(cand: Candidate) -> bool:
 def _decisive(cand: Candidate, gazetteer: Gazetteer | None = None) -> str | None:
     """What in the words around the name says it is a place, or None: ``"cue"`` (a place-type cue,
     "the village of X", "X province"), ``"dateline"``, ``"locative"`` (a locative preposition before
-    it), ``"list"`` (beside known places in a list). These are the issue's "never silent" cases; how
-    much each is worth is :data:`DECISIVE_FLOORS`.
+    it), ``"country"`` (a country's own name after one), ``"list"`` (beside known places in a list).
+    These are the issue's "never silent" cases; how much each is worth is :data:`DECISIVE_FLOORS`.
 
     A name that is also an English word ("in Congress", "in English") needs a cue or a dateline: a
     preposition before it is no evidence, unless the name is a major place's ("moved to Mobile")."""
@@ -1109,6 +1113,8 @@ def _decisive(cand: Candidate, gazetteer: Gazetteer | None = None) -> str | None
         return "target"
     if gazetteer is not None and _names_its_feature(cand, gazetteer):
         return "named-feature"
+    if "locative-before" in features and gazetteer is not None and _country_named(cand, gazetteer):
+        return "country"
     if all(w in _english_words() for w in cand.key.split()):
         major = "locative-before" in features and gazetteer is not None and _major(cand, gazetteer)
         return "locative" if major else None
@@ -1161,6 +1167,13 @@ def _possible_place(cand: Candidate, text: str, reason: str | None) -> bool:
     if reason == "list" or "of-place-noun" in cand.features or "list:after-known" in cand.features:
         return True  # "near Sittwe and Kyaukphyu": listed with a known place, whatever cue led the list
     return any(f"w-1:{w}" in cand.features for w in _w("strong_locatives"))
+
+
+def _country_named(cand: Candidate, gazetteer: Gazetteer) -> bool:
+    """Whether the name is a country's own (its curated record's name): "into Chad", "in Jordan"."""
+    return cand.match == "name" and any(
+        gazetteer.brief(place_id)[0] == "country" and gazetteer.brief(place_id)[3]
+        and name_key(gazetteer.brief(place_id)[4]) == cand.key for place_id in cand.ids[:3])
 
 
 def _major(cand: Candidate, gazetteer: Gazetteer) -> bool:
