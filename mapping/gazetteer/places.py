@@ -72,6 +72,31 @@ _GEOMETRY_TYPES = frozenset({"Point", "MultiPoint", "LineString", "MultiLineStri
 ENV_VAR = "SITUATION_MAP_GAZETTEER"
 
 
+class BoundedMemo(dict):
+    """A dict that empties itself when it holds ``size`` entries: the memos kept for speed stay
+    bounded over a batch of any length, and a cleared memo only costs look-ups again.
+
+    >>> memo = BoundedMemo(2)
+    >>> memo.put("a", 1), memo.put("b", 2), memo.put("c", 3)
+    (1, 2, 3)
+    >>> sorted(memo)
+    ['c']
+    """
+
+    __slots__ = ("size",)
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def put(self, key, value):
+        """Keep ``value`` under ``key`` and return it."""
+        if len(self) >= self.size:
+            self.clear()
+        self[key] = value
+        return value
+
+
 class _StoreArea:
     """A polygon of the world store, decoded when the place's geometry is first asked for."""
 
@@ -227,7 +252,8 @@ class Gazetteer:
         self.world = world
         self._world_places: dict[str, Place] = {}
         self._briefs: dict[str, tuple] = {}
-        self._memo: dict[str, tuple[str, ...] | bool] = {}
+        self._memo = BoundedMemo(self.MEMO_SIZE)
+        self._memos: dict[str, BoundedMemo] = {}
         self._linked = frozenset(p.geonameid for p in self._by_id.values() if p.geonameid)
 
     def __len__(self):
@@ -316,8 +342,7 @@ class Gazetteer:
 
     def candidates(self, key: str) -> tuple[str, ...]:
         """Ids of places with this name key: curated records first, then unlinked world records."""
-        memo = self._memo
-        found = memo.get(key)
+        found = self._memo.get(key)
         if found is None:
             curated = self.index.get(key, ())
             if self.world is None:
@@ -325,7 +350,7 @@ class Gazetteer:
             else:
                 world = self._world_ids(self.world.lookup_key(key))
                 found = curated + world if curated else world
-            self._remember(key, found)
+            self._memo.put(key, found)
         return found
 
     def variant_candidates(self, key: str) -> tuple[str, ...]:
@@ -341,17 +366,21 @@ class Gazetteer:
             curated = self._variant_index().get(vkey, ())
             world = self._world_ids(self.world.lookup_variant(vkey)) if self.world is not None else ()
             found = curated + world
-            self._remember(memo_key, found)
+            self._memo.put(memo_key, found)
         return found
 
     #: Look-ups kept per gazetteer: news repeats its capitalised words ("The", "Monday", "President")
     #: from report to report, and each look-up builds a tuple of ids from the world store's rows.
     MEMO_SIZE = 200_000
 
-    def _remember(self, key: str, ids) -> None:
-        if len(self._memo) >= self.MEMO_SIZE:
-            self._memo.clear()
-        self._memo[key] = ids
+    def memo(self, name: str, size: int = MEMO_SIZE) -> "BoundedMemo":
+        """A memo of this gazetteer's, by name, for what later stages derive from its records (which
+        words name a place, a name's candidate places...): it lives and dies with the gazetteer, so
+        two gazetteers never share answers."""
+        found = self._memos.get(name)
+        if found is None:
+            found = self._memos[name] = BoundedMemo(size)
+        return found
 
     def _world_ids(self, rows) -> tuple[str, ...]:
         w = self.world
@@ -413,7 +442,7 @@ class Gazetteer:
         if found is None:
             self.index  # noqa: B018  (builds the index)
             found = key in self._prefixes or (self.world is not None and self.world.extends(key))
-            self._remember(memo_key, found)
+            self._memo.put(memo_key, found)
         return found
 
     @property

@@ -36,7 +36,6 @@ import bisect
 import json
 import math
 import re
-import weakref
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from itertools import repeat
@@ -528,16 +527,12 @@ def _longest_match(text, tokens, i, gazetteer):
     # answers are kept per gazetteer, as capitalised words recur ("The", "Police", "Texas"). Most words
     # begin no longer name, and then the words after them need no look at all.
     first = tokens[i]
-    memo = _MATCHES.get(gazetteer)
-    if memo is None:
-        memo = _MATCHES[gazetteer] = {}
+    memo = gazetteer.memo("recognition:names")
     alone = memo.get(first.text)
     if alone is None:
-        if len(memo) >= _MATCHES_SIZE:
-            memo.clear()
         parts = word_keys(first.text)
         leads = gazetteer.extends(join_keys(parts)) or first.text.lower() in _LEADING_ARTICLES
-        alone = memo[first.text] = (leads, _longest_within(text, tokens, i, 1, gazetteer))
+        alone = memo.put(first.text, (leads, _longest_within(text, tokens, i, 1, gazetteer)))
     leads, found = alone
     if leads:
         max_words = gazetteer.max_key_words
@@ -552,15 +547,13 @@ def _longest_match(text, tokens, i, gazetteer):
             signature = (tuple(t.text for t in window), tuple(text[a.end:b.start] for a, b in zip(window, window[1:])))
             found = memo.get(signature, _UNSEEN)
             if found is _UNSEEN:
-                found = memo[signature] = _longest_within(text, tokens, i, reach, gazetteer)
+                found = memo.put(signature, _longest_within(text, tokens, i, reach, gazetteer))
     if found is None:
         return None
     n, key, ids = found
     return (n, first.start, tokens[i + n - 1].end, key, ids)
 
 
-_MATCHES: "weakref.WeakKeyDictionary[Gazetteer, dict]" = weakref.WeakKeyDictionary()
-_MATCHES_SIZE = 200_000
 _UNSEEN = object()
 
 
@@ -602,10 +595,8 @@ def _variant_match(text, tokens, i, gazetteer):
     if run == 0:
         return None
     words = tuple(t.text for t in tokens[i:i + run])
-    memo = _MATCHES.get(gazetteer)
-    if memo is None:
-        memo = _MATCHES[gazetteer] = {}
-    found = memo.get(("variant", words), _UNSEEN)
+    memo = gazetteer.memo("recognition:variants")
+    found = memo.get(words, _UNSEEN)
     if found is _UNSEEN:
         found = None
         for n in range(run, 0, -1):
@@ -616,9 +607,7 @@ def _variant_match(text, tokens, i, gazetteer):
             if ids:
                 found = (n, key, ids)
                 break
-        if len(memo) >= _MATCHES_SIZE:
-            memo.clear()
-        memo[("variant", words)] = found
+        memo.put(words, found)
     if found is None:
         return None
     n, key, ids = found
@@ -725,17 +714,12 @@ def _org_in_run(text, tokens, j) -> bool:
     return False
 
 
-#: Recognition features from the gazetteer, per gazetteer and (ids, key, match): news repeats its names
-#: from report to report, and building these costs more than the rest of a candidate's features.
-_EVIDENCE: "weakref.WeakKeyDictionary[Gazetteer, dict]" = weakref.WeakKeyDictionary()
-_EVIDENCE_SIZE = 100_000
-
-
 def _gazetteer_evidence(gazetteer: Gazetteer, ids: tuple[str, ...], key: str, match: str) -> tuple[str, ...]:
-    """What the gazetteer knows of a candidate's places: kinds, the top one, population, curated, alias-only."""
-    memo = _EVIDENCE.get(gazetteer)
-    if memo is None:
-        memo = _EVIDENCE[gazetteer] = {}
+    """What the gazetteer knows of a candidate's places: kinds, the top one, population, curated, alias-only.
+
+    Kept per gazetteer and (ids, key, match): news repeats its names from report to report, and
+    building these costs more than the rest of a candidate's features."""
+    memo = gazetteer.memo("recognition:evidence")
     found = memo.get((ids, key, match))
     if found is not None:
         return found
@@ -759,10 +743,7 @@ def _gazetteer_evidence(gazetteer: Gazetteer, ids: tuple[str, ...], key: str, ma
     f.append(f"ncand:{_bin(len(ids), (2, 4, 11))}")
     if match == "name" and not any(name_key(b[4]) == key or b[3] for b in briefs):
         f.append("alias-only")  # a curated record's aliases are chosen, a world record's are anyone's
-    if len(memo) >= _EVIDENCE_SIZE:
-        memo.clear()
-    found = memo[(ids, key, match)] = tuple(f)
-    return found
+    return memo.put((ids, key, match), tuple(f))
 
 
 def _features(text, tokens, i, n, cand: Candidate, gazetteer: Gazetteer, doc: _Document, s_start, s_end) -> list[str]:

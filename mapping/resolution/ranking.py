@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from ..gazetteer.places import SETTLEMENT_KINDS, SITE_KINDS, Place
+from ..gazetteer.places import SETTLEMENT_KINDS, SITE_KINDS, BoundedMemo, Place
 from ..gazetteer.names import name_key, variant_key
 
 __all__ = ["Context", "candidate_features", "rank", "ranker_model", "calibrate", "kind_group", "CUE_KINDS"]
@@ -353,9 +353,8 @@ class _Template:
         return cached[1]
 
 
-_TEMPLATES: dict[tuple, _Template] = {}
 #: Templates kept: the distinct names of some thousands of reports.
-TEMPLATES_SIZE = 20_000
+_TEMPLATES = BoundedMemo(20_000)
 
 
 def _template(places, key, cue, mention_match, article) -> _Template:
@@ -363,9 +362,7 @@ def _template(places, key, cue, mention_match, article) -> _Template:
     memo_key = (tuple(places), key, cue, mention_match, article)
     found = _TEMPLATES.get(memo_key)
     if found is None:
-        if len(_TEMPLATES) >= TEMPLATES_SIZE:
-            _TEMPLATES.clear()
-        found = _TEMPLATES[memo_key] = _Template(places, key, cue, mention_match, article)
+        found = _TEMPLATES.put(memo_key, _Template(places, key, cue, mention_match, article))
     return found
 
 

@@ -19,13 +19,12 @@ from __future__ import annotations
 import json
 import math
 import re
-import weakref
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 from ..language.extract import Extraction, Mention
-from ..gazetteer.places import AREA_KINDS, SETTLEMENT_KINDS, Gazetteer, Place
+from ..gazetteer.places import AREA_KINDS, SETTLEMENT_KINDS, BoundedMemo, Gazetteer, Place
 from ..gazetteer.names import name_key, variant_key
 from .qualify import Qualifier, derive_geometry, find_qualifier
 from .ranking import Candidates, Context, Cooccurrence, calibrate, ranker_model, vote_of
@@ -189,25 +188,19 @@ def neighbours() -> dict[str, tuple[str, ...]]:
     return {c: tuple(n) for c, n in json.loads(path.read_text(encoding="utf-8"))["neighbours"].items()}
 
 
-#: Each name's candidate places (after the kind rules of :func:`_candidates`), per gazetteer: a name
-#: recurs within a report and across reports, and building its places is most of resolving it.
-_CANDIDATES: "weakref.WeakKeyDictionary[Gazetteer, dict]" = weakref.WeakKeyDictionary()
-CANDIDATES_MEMO_SIZE = 50_000
-
-
 def _options(mentions, gazetteer: Gazetteer, article: dict) -> dict:
-    """Each mention's candidates, ranked with what the report's other names could mean."""
-    memo = _CANDIDATES.get(gazetteer)
-    if memo is None:
-        memo = _CANDIDATES[gazetteer] = {}
+    """Each mention's candidates, ranked with what the report's other names could mean.
+
+    A name's candidate places (after the kind rules of :func:`_candidates`) are kept in the
+    gazetteer's memo: a name recurs within a report and across reports, and building its places
+    is most of resolving it."""
+    memo = gazetteer.memo("resolution:candidates")
     places = {}
     for m in mentions:
         memo_key = (m.candidates, m.cue, m.key, article[id(m)])
         found = memo.get(memo_key)
         if found is None:
-            if len(memo) >= CANDIDATES_MEMO_SIZE:
-                memo.clear()
-            found = memo[memo_key] = tuple(_candidates(m, gazetteer, article=article[id(m)]))
+            found = memo.put(memo_key, tuple(_candidates(m, gazetteer, article=article[id(m)])))
         places[id(m)] = list(found)
     by_key: dict[str, list[Place]] = {}
     for m in mentions:
@@ -522,14 +515,11 @@ class _CountriesNamed:
         return [country for _, country in self._named[lo:hi]]
 
 
-_HELD: "weakref.WeakKeyDictionary[Gazetteer, dict]" = weakref.WeakKeyDictionary()
-
-
 def _held(country: Place, gazetteer: Gazetteer):
     """The country as held on the ground: plus the areas a pack says it controls, minus those
     inside it held by others (Israel with the occupied Golan, Syria without it), so that "the
     border" follows the line where the two sides meet."""
-    cache = _HELD.setdefault(gazetteer, {})
+    cache = gazetteer.memo("resolution:held", 1_000)
     if country.id in cache:
         return cache[country.id]
     from ..language.actors import actors
@@ -543,7 +533,7 @@ def _held(country: Place, gazetteer: Gazetteer):
             geometry = geometry.union(p.geometry)
         elif geometry.intersects(p.geometry):
             geometry = geometry.difference(p.geometry)
-    cache[country.id] = geometry
+    cache.put(country.id, geometry)
     return geometry
 
 
@@ -588,8 +578,7 @@ def _land_near(place: Place, gazetteer: Gazetteer):
 #: Derived areas kept by place and qualifier: "southern Gaza", "the outskirts of Khartoum" recur from
 #: report to report, and deriving one (projecting, buffering, cutting a polygon) costs more than the
 #: rest of resolving the mention. Keyed by the Place object itself, so two gazetteers never share one.
-_DERIVED: dict[tuple, object] = {}
-DERIVED_MEMO_SIZE = 2_000
+_DERIVED = BoundedMemo(2_000)
 
 
 def _derived(place: Place, qualifier: Qualifier, cores, land):
@@ -598,10 +587,7 @@ def _derived(place: Place, qualifier: Qualifier, cores, land):
     key = (place, qualifier.rules, qualifier.bearing, qualifier.distance_m, tuple(cores))
     geometry = _DERIVED.get(key)
     if geometry is None:
-        geometry = derive_geometry(place.geometry, qualifier, urban_cores=cores)
-        if len(_DERIVED) >= DERIVED_MEMO_SIZE:
-            _DERIVED.clear()
-        _DERIVED[key] = geometry
+        geometry = _DERIVED.put(key, derive_geometry(place.geometry, qualifier, urban_cores=cores))
     return geometry
 
 
