@@ -229,6 +229,9 @@ _CUE_BEFORE = re.compile(
     r"state|county|oblast|island|lake|gulf|bay|sea|strait|river|bank|banks)\s+of\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+#: The word before a cue word, when it is capitalised: a name the cue belongs to ("the Abu Salim district of").
+_NAME_BEFORE_CUE = re.compile(r"\b([A-Z][\w'’-]*)\s+$")
+_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "its", "their", "his", "her", "our", "each", "every"})
 _FEATURE_BEFORE = re.compile(r"\b(?:(?:Lake|Mount|Mt\.?|Cape|Isle|Lac|Wadi|Jebel|Jabal)\s+|"
                              r"(?:Gulf|Bay|Sea|Strait|Straits|Lake|Isle)\s+of\s+(?:the\s+)?)$")
 _PERSON = re.compile(
@@ -676,6 +679,11 @@ def _cue(text: str, start: int, end: int, s_start: int, s_end: int) -> str | Non
         return None
     before = _CUE_BEFORE.search(text, max(s_start, start - 40), start)
     if before and before.end() == start:
+        named = _NAME_BEFORE_CUE.search(text, max(s_start, before.start() - 40), before.start())
+        if named and named.group(1).lower() not in _DETERMINERS and not named.group(1).endswith(("'s", "’s")):
+            # "the Abu Salim district of Tripoli": the district is Abu Salim, of the city Tripoli (but "Syria's
+            # province of Idlib" is Idlib)
+            return None
         word = before.group(1).lower()
         # "the left bank of the Dnipro", "the banks of the Nile": a river's banks
         return {"villages": "village", "bank": "river", "banks": "river"}.get(word, word)

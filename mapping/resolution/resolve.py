@@ -318,6 +318,11 @@ def _decide(m: Mention, ranked, match: str, model, text, mentions, gazetteer, de
         return Resolution(m, None, 0.0, f"unresolved:{match}-elsewhere", tuple((p.id, round(pr, 3)) for p, pr in ranked[:6]),
                           reason=f"no gazetteer record spelled {m.text!r} in the countries the report is about "
                                  f"(the closest spelling is {place.name}, {place.country or '-'})")
+    if _stray_alternate_name(m, place, match, context):
+        return Resolution(m, None, 0.0, "unresolved:alternate-name-elsewhere",
+                          tuple((p.id, round(pr, 3)) for p, pr in ranked[:6]),
+                          reason=f"the only records called {m.text!r} are by an alternate name, in a country the "
+                                 f"report is not about ({place.name}, {place.country or '-'})")
     if m.cue in REGION_CUES and place.kind not in ("admin_area", "region", "zone", "country"):
         return Resolution(m, None, 0.0, "unresolved:no-region",
                           tuple((p.id, round(prob, 3)) for p, prob in ranked[:6]),
@@ -358,6 +363,23 @@ LOOKALIKE_SHARE = 0.2
 NEAR_TIE = 0.8
 #: The least share of the report's context a country needs to break a near tie.
 TIE_BREAK_SHARE = 0.25
+
+
+def _stray_alternate_name(m: Mention, place: Place, match: str, context: Context) -> bool:
+    """A town the name reaches only through one of GeoNames' alternate names, in a country the report
+    is not about ("Mahas" in a report on Somalia: a Jordanian town's alternate spelling). Such names
+    are anyone's (old names, transliterations, other languages), so, like a look-alike spelling,
+    they are evidence only where the report already is."""
+    from .ranking import match_kind
+
+    return (match == "name" and place.pack == "geonames" and place.kind in SETTLEMENT_KINDS
+            and context.total >= STRAY_MIN_CONTEXT and context.country_share(place.country) < LOOKALIKE_SHARE
+            and match_kind(place, m.key, match) != "name")
+
+
+#: How much the rest of the report must say (the weight of its other places and actors) before a
+#: town reached by an alternate name is judged against it: a report of one sentence says too little.
+STRAY_MIN_CONTEXT = 2.0
 
 
 def _near_tie_to_the_report(ranked, context: Context):
