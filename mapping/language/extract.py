@@ -441,8 +441,10 @@ def _place_context(text, tokens, i, found, s_start, s_end) -> bool:
     if prev is not None and prev.text.lower() == "the" and re.match(r"\s*(?:\w+\s+)?(?:area|region|district|countryside)\b",
                                                                     text[token.end:token.end + 30], re.IGNORECASE):
         return True
+    # Listed after a known place, or after a name that follows a locative ("in Haret Hreik and Burj al-Barajneh").
     last = found[-1] if found else None
-    return bool(last and last.ids and token.start - last.end <= 8 and _LIST_SEP.match(text[last.end:token.start]))
+    return bool(last and (last.ids or "locative-before" in last.features) and token.start - last.end <= 8
+                and _LIST_SEP.match(text[last.end:token.start]))
 
 
 def _dateline_candidate(text, tokens, s_start, s_end, si, gazetteer, doc, found) -> int:
@@ -617,6 +619,10 @@ def _variant_match(text, tokens, i, gazetteer):
     return (n, tokens[i].start, tokens[i + n - 1].end, key, ids)
 
 
+#: Articles that join the next word with a hyphen inside one name ("Burj al-Barajneh", "Deir ez-Zor").
+_PARTICLES = frozenset({"al", "el", "ad", "as", "ash", "ar", "an", "ez", "es", "ed"})
+
+
 def _unknown_span(text, tokens, i):
     """The run of capitalised words starting at ``i`` (with inner connectors: "Bint al-Jbeil")."""
     n = 1
@@ -624,7 +630,7 @@ def _unknown_span(text, tokens, i):
         nxt = tokens[i + n]
         if nxt.is_capitalized and nxt.text not in _w("place_type_words") and nxt.text not in _w("organisation_words"):
             n += 1
-        elif nxt.text.lower() in ("al", "el", "ad", "as", "ash", "ar", "an", "ez", "es", "ed") and i + n + 1 < len(tokens) \
+        elif nxt.text.lower() in _PARTICLES and i + n + 1 < len(tokens) \
                 and tokens[i + n + 1].is_capitalized:
             n += 2
         else:
@@ -643,11 +649,14 @@ def _longer_unknown_name(text, tokens, i, n, gazetteer):
     if run[0] <= n or gazetteer.candidates(run[3]):
         return None
     rest = tokens[i + n:i + run[0]]
-    if any(text[a.end:b.start] != " " for a, b in zip(tokens[i:i + run[0]], rest)):
-        return None  # "D-Charleston", "Fargo-Moorhead": a hyphen joins two names, not one
+    if any(text[a.end:b.start] != " " and a.text.lower() not in _PARTICLES for a, b in zip(tokens[i:i + run[0]], rest)):
+        return None  # "D-Charleston", "Fargo-Moorhead": a hyphen joins two names ("Burj al-Barajneh" is one)
     first = _longest_match(text, tokens, i, gazetteer) or _variant_match(text, tokens, i, gazetteer)
-    if first and any(_notable(gazetteer, place_id) and name_key(gazetteer.brief(place_id)[4]) == first[3]
-                     for place_id in first[4][:10]):
+    # ("Burj al-Barajneh": an article joined by a hyphen goes on with the same name)
+    particle = len(rest) > 1 and rest[0].text.lower() in _PARTICLES and text[rest[0].end:rest[1].start] in ("-", "‐", "‑")
+    if first and not particle \
+            and any(_notable(gazetteer, place_id) and name_key(gazetteer.brief(place_id)[4]) == first[3]
+                    for place_id in first[4][:10]):
         return None  # "Dallas Cowboys", "Athens Regional": a well-known place's name leads a longer name
     stop = _w("calendar") | {w.lower() for w in _w("titles") | _w("name_openers")}
     if any(t.text.lower() in stop or t.text in _all_demonyms() for t in rest):
@@ -1144,7 +1153,8 @@ def _unknown_or_lookalike(cand: Candidate) -> bool:
 def _possible_place(cand: Candidate, text: str, reason: str | None) -> bool:
     """Whether a name no gazetteer knows is worth flagging as a possible place: a place-type cue, a
     dateline or a list beside known places say so, or a preposition of location (in, near, at, from,
-    towards, outside...: not "of" or "to", which as often lead to a person, a drug or a virus). Codes
+    towards, outside...: not "of" or a bare "to", which as often lead to a person, a drug or a virus;
+    "to" after a word of movement does, "returned to X"). Codes
     and acronyms ("H5N1", "CFRS") are not flagged unless a dateline or a cue stands by them."""
     if reason is None:
         return False
@@ -1153,9 +1163,10 @@ def _possible_place(cand: Candidate, text: str, reason: str | None) -> bool:
     name = text[cand.start:cand.end]
     if any(ch.isdigit() for ch in name) or (name.isupper() and len(name) > 1):
         return False
-    if reason == "list" or "of-place-noun" in cand.features or "list:after-known" in cand.features:
-        return True  # "near Sittwe and Kyaukphyu": listed with a known place, whatever cue led the list
-    return any(f"w-1:{w}" in cand.features for w in _w("strong_locatives"))
+    if reason == "list" or {"of-place-noun", "list:after-known", "list:after-locative"} & set(cand.features):
+        return True  # "near Sittwe and Kyaukphyu", "in Haret Hreik and Burj al-Barajneh": listed after a place
+    # "returned to Tinzaouaten", "fled to Um Sereiba": "to" after a word of movement leads to a destination
+    return "motion-to" in cand.features or any(f"w-1:{w}" in cand.features for w in _w("strong_locatives"))
 
 
 def _country_named(cand: Candidate, gazetteer: Gazetteer) -> bool:
