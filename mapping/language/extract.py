@@ -1127,9 +1127,15 @@ def _names_its_feature(cand: Candidate, gazetteer: Gazetteer) -> bool:
     """A curated natural feature named with its kind ("Kamaran Island", "Lake Kivu", "Gulf of Aden"):
     the name says what it is, as a cue word would."""
     words = cand.key.split()
-    if len(words) < 2 or not ({words[0].capitalize(), words[-1].capitalize()} & _w("natural_feature_words")):
+    if len(words) < 2 or not ({words[0], words[-1]} & _natural_feature_keys()):
         return False
     return any(gazetteer.is_curated(place_id) for place_id in cand.ids[:10])
+
+
+@cache
+def _natural_feature_keys() -> frozenset[str]:
+    """The natural feature words as name keys ("Mount" is "munt" in a key, as "Tartous" is "tartus")."""
+    return frozenset(part for word in _w("natural_feature_words") for part in word_keys(word))
 
 
 def _after_attack_verb(cand: Candidate) -> bool:
