@@ -388,7 +388,8 @@ def candidates(report: Report, gazetteer: Gazetteer) -> tuple[list[Candidate], l
                 how = "name"
                 longer = _longer_unknown_name(text, tokens, i, n, gazetteer)
                 if longer and _place_context(text, tokens, i, found, s_start, s_end):
-                    (n, start, end, key, ids), how = longer, "unknown"
+                    (n, start, end, key, ids) = _spelled_like(longer, gazetteer)
+                    how = "variant" if ids else "unknown"
             elif token.is_capitalized and token.text.lower() not in ("the", "a", "an"):
                 placey = _place_context(text, tokens, i, found, s_start, s_end)
                 variant = _variant_match(text, tokens, i, gazetteer) if placey or i > 0 else None
@@ -396,7 +397,8 @@ def candidates(report: Report, gazetteer: Gazetteer) -> tuple[list[Candidate], l
                     i += 1
                     continue
                 if variant and placey:
-                    variant = _longer_unknown_name(text, tokens, i, variant[0], gazetteer) or variant
+                    longer = _longer_unknown_name(text, tokens, i, variant[0], gazetteer)
+                    variant = _spelled_like(longer, gazetteer) if longer else variant
                 n, start, end, key, ids = variant or _unknown_span(text, tokens, i)
                 how = "variant" if ids else "unknown"
             else:
@@ -617,6 +619,13 @@ def _variant_match(text, tokens, i, gazetteer):
         return None
     n, key, ids = found
     return (n, tokens[i].start, tokens[i + n - 1].end, key, ids)
+
+
+def _spelled_like(span, gazetteer):
+    """A longer run of capitalised words no gazetteer name covers, with the records whose name is spelled
+    like it ("Um Rawaba" for Umm Ruwaba), if any: (n, start, end, key, ids)."""
+    n, start, end, key, _ = span
+    return (n, start, end, key, gazetteer.variant_candidates(key) if len(key.replace(" ", "")) >= 5 else ())
 
 
 #: Articles that join the next word with a hyphen inside one name ("Burj al-Barajneh", "Deir ez-Zor").
