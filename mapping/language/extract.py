@@ -434,7 +434,7 @@ def _place_context(text, tokens, i, found, s_start, s_end) -> bool:
     """Whether the words around token ``i`` say a place is named there (for names no gazetteer knows)."""
     token = tokens[i]
     prev = tokens[i - 1] if i > 0 else None
-    if prev is not None and prev.text.lower() in _w("locative_before") | _w("prepositions") - {"of", "by", "for"}:
+    if prev is not None and prev.text.lower() in _place_prepositions():
         return True
     if _cue(text, token.start, token.end, s_start, s_end) or (i + 1 < len(tokens) and tokens[i + 1].text in _w("place_type_words")):
         return True
@@ -447,6 +447,18 @@ def _place_context(text, tokens, i, found, s_start, s_end) -> bool:
     last = found[-1] if found else None
     return bool(last and (last.ids or "locative-before" in last.features) and token.start - last.end <= 8
                 and _LIST_SEP.match(text[last.end:token.start]))
+
+
+@cache
+def _place_prepositions() -> frozenset[str]:
+    """Words right before a name that say a place follows, for a name no gazetteer knows."""
+    return _w("locative_before") | _w("prepositions") - {"of", "by", "for"}
+
+
+@cache
+def _not_in_a_place_name() -> frozenset[str]:
+    """Lower-cased words that end a run of capitalised words as a place name: months and days, titles, openers."""
+    return _w("calendar") | {w.lower() for w in _w("titles") | _w("name_openers")}
 
 
 def _dateline_candidate(text, tokens, s_start, s_end, si, gazetteer, doc, found) -> int:
@@ -667,8 +679,7 @@ def _longer_unknown_name(text, tokens, i, n, gazetteer):
             and any(_notable(gazetteer, place_id) and name_key(gazetteer.brief(place_id)[4]) == first[3]
                     for place_id in first[4][:10]):
         return None  # "Dallas Cowboys", "Athens Regional": a well-known place's name leads a longer name
-    stop = _w("calendar") | {w.lower() for w in _w("titles") | _w("name_openers")}
-    if any(t.text.lower() in stop or t.text in _all_demonyms() for t in rest):
+    if any(t.text.lower() in _not_in_a_place_name() or t.text in _all_demonyms() for t in rest):
         return None
     return run
 
@@ -903,13 +914,16 @@ def _role(text: str, cand: Candidate, gazetteer: Gazetteer) -> tuple[str, str | 
     return "literal", None
 
 
+_NAME_WORDS_AFTER = re.compile(r"(?:\s+(?:of|for|the|and|&)?\s*[A-Z][\w'’.-]*)+")
+_NAME_WORDS_BEFORE = re.compile(r"(?:[A-Z][\w'’.-]*\s+)+$")
+
+
 def _longer_name(text: str, start: int, end: int, backwards: bool = False) -> str:
     """The run of capitalised words (and inner 'of', 'for', 'the') around [start, end)."""
-    pattern = re.compile(r"(?:\s+(?:of|for|the|and|&)?\s*[A-Z][\w'’.-]*)+")
     if backwards:
-        left = re.search(r"(?:[A-Z][\w'’.-]*\s+)+$", text[max(0, start - 80):start])
+        left = _NAME_WORDS_BEFORE.search(text[max(0, start - 80):start])
         start = start - len(left.group()) if left else start
-    m = pattern.match(text, end)
+    m = _NAME_WORDS_AFTER.match(text, end)
     stop = m.end() if m else end
     return text[start:stop].strip()
 
@@ -1186,9 +1200,13 @@ def _possible_place(cand: Candidate, text: str, reason: str | None) -> bool:
 
 def _country_named(cand: Candidate, gazetteer: Gazetteer) -> bool:
     """Whether the name is a country's own (its curated record's name): "into Chad", "in Jordan"."""
-    return cand.match == "name" and any(
-        gazetteer.brief(place_id)[0] == "country" and gazetteer.brief(place_id)[3]
-        and name_key(gazetteer.brief(place_id)[4]) == cand.key for place_id in cand.ids[:3])
+    if cand.match != "name":
+        return False
+    for place_id in cand.ids[:3]:
+        kind, _, _, curated, name = gazetteer.brief(place_id)
+        if kind == "country" and curated and name_key(name) == cand.key:
+            return True
+    return False
 
 
 def _major(cand: Candidate, gazetteer: Gazetteer) -> bool:

@@ -17,7 +17,6 @@ the alternatives it weighed.
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -27,7 +26,7 @@ from ..language.extract import Extraction, Mention
 from ..gazetteer.places import AREA_KINDS, SETTLEMENT_KINDS, BoundedMemo, Gazetteer, Place
 from ..gazetteer.names import name_key, variant_key
 from .qualify import Qualifier, derive_geometry, find_qualifier
-from .ranking import Candidates, Context, Cooccurrence, calibrate, ranker_model, vote_of
+from .ranking import Candidates, Context, Cooccurrence, _km, calibrate, ranker_model, vote_of
 
 __all__ = ["Resolution", "resolve", "ranking_features", "REGION_CUES"]
 
@@ -84,16 +83,9 @@ def resolve(extraction: Extraction, gazetteer: Gazetteer, *, derive: bool = True
     """
     model = model or ranker_model()
     text = extraction.report.text
-    everything = sorted((*extraction.mentions, *extraction.associative), key=lambda m: m.start)
-    article = {id(m): text[max(0, m.start - 4):m.start].lower() == "the " for m in everything}
-    options = _options(everything, gazetteer, article)
-
-    context = actor_context(extraction)
     # Pass 1: priors only; passes 2 and 3: the full model, each mention's own vote left out.
-    votes, matches = {}, {id(m): m.match for m in everything}
-    for m in everything:
-        votes[id(m)] = vote_of(options[id(m)].rank(None, model["prior"]), m.score)
-        context.add(votes[id(m)])
+    everything, article, options, context, votes = _prior_pass(extraction, gazetteer, model["prior"])
+    matches = {id(m): m.match for m in everything}
     # A name no gazetteer spells this way: the closest spelling in the countries the report is about.
     for m in everything:
         if not options[id(m)].places and m.match == "unknown":
@@ -132,15 +124,7 @@ def ranking_features(extraction: Extraction, gazetteer: Gazetteer, prior_weights
     The full features use the context that the prior pass builds, the mention's own
     vote left out, as :func:`resolve` does. Yields (mention, places, prior, full).
     """
-    text = extraction.report.text
-    everything = sorted((*extraction.mentions, *extraction.associative), key=lambda m: m.start)
-    options = _options(everything, gazetteer, {id(m): text[max(0, m.start - 4):m.start].lower() == "the "
-                                                for m in everything})
-    context = actor_context(extraction)
-    votes = {}
-    for m in everything:
-        votes[id(m)] = vote_of(options[id(m)].rank(None, prior_weights), m.score)
-        context.add(votes[id(m)])
+    everything, _, options, context, votes = _prior_pass(extraction, gazetteer, prior_weights)
     for m in everything:
         option = options[id(m)]
         if not option.places:
@@ -149,6 +133,22 @@ def ranking_features(extraction: Extraction, gazetteer: Gazetteer, prior_weights
         full = option.features(context)
         context.add(votes[id(m)])
         yield m, option.places, option.static, full
+
+
+def _prior_pass(extraction: Extraction, gazetteer: Gazetteer, prior_weights: dict):
+    """Every mention (literal and associative, in text order), whether "the" stands before each, its
+    candidates, and the context their prior-only votes build on the actors' context, with the votes:
+    the first pass of :func:`resolve`, which training repeats."""
+    text = extraction.report.text
+    everything = sorted((*extraction.mentions, *extraction.associative), key=lambda m: m.start)
+    article = {id(m): text[max(0, m.start - 4):m.start].lower() == "the " for m in everything}
+    options = _options(everything, gazetteer, article)
+    context = actor_context(extraction)
+    votes = {}
+    for m in everything:
+        votes[id(m)] = vote_of(options[id(m)].rank(None, prior_weights), m.score)
+        context.add(votes[id(m)])
+    return everything, article, options, context, votes
 
 
 #: What a country's actor ("Israeli strikes", "Moscow said") adds to the report's context, and the share
@@ -304,33 +304,33 @@ def _decide(m: Mention, ranked, match: str, model, text, mentions, gazetteer, de
                       f"a street's or an organisation's (toponym score {m.score:.2f}); {reason}")
         return Resolution(m, None, 0.0, "unresolved", reason=reason)
     ranked = _near_tie_to_the_report(ranked, context)
-    alternatives = tuple((p.id, round(prob, 3)) for p, prob in ranked[1:6])
+    alternatives = _weighed(ranked[1:6])
     place, probability = ranked[0]
     if m.role == "possible":
         # Flagged for a reader, never drawn: the candidates are there to check it against.
-        return Resolution(m, None, 0.0, "unresolved:possible", tuple((p.id, round(pr, 3)) for p, pr in ranked[:6]),
+        return Resolution(m, None, 0.0, "unresolved:possible", _weighed(ranked),
                           reason=f"possibly a place: the words around it say so, but the name reads more like a "
                                  f"person's, a street's or an organisation's (toponym score {m.score:.2f}); the "
                                  f"likeliest record is {place.name} ({place.country or '-'})"
                                  + (", a look-alike spelling" if m.match in ("variant", "fuzzy") else ""))
     if match in ("variant", "fuzzy") and context.country_share(place.country) < LOOKALIKE_SHARE:
         # A look-alike spelling is evidence only where the report already is.
-        return Resolution(m, None, 0.0, f"unresolved:{match}-elsewhere", tuple((p.id, round(pr, 3)) for p, pr in ranked[:6]),
+        return Resolution(m, None, 0.0, f"unresolved:{match}-elsewhere", _weighed(ranked),
                           reason=f"no gazetteer record spelled {m.text!r} in the countries the report is about "
                                  f"(the closest spelling is {place.name}, {place.country or '-'})")
     if _stray_alternate_name(m, place, match, context):
         return Resolution(m, None, 0.0, "unresolved:alternate-name-elsewhere",
-                          tuple((p.id, round(pr, 3)) for p, pr in ranked[:6]),
+                          _weighed(ranked),
                           reason=f"the only records called {m.text!r} are by an alternate name, in a country the "
                                  f"report is not about ({place.name}, {place.country or '-'})")
     if m.cue in REGION_CUES and place.kind not in ("admin_area", "region", "zone", "country"):
         return Resolution(m, None, 0.0, "unresolved:no-region",
-                          tuple((p.id, round(prob, 3)) for p, prob in ranked[:6]),
+                          _weighed(ranked),
                           reason=f"the text names a {m.cue}, and the gazetteer has no {m.cue} called {m.text!r} "
                                  f"(only {place.name}, a {place.kind.replace('_', ' ')})")
     confidence = round(calibrate(m.score * probability, model.get("calibration")), 3)
     if confidence < model.get("min_confidence", 0.0):
-        return Resolution(m, None, confidence, "unresolved:unsure", tuple((p.id, round(prob, 3)) for p, prob in ranked[:6]),
+        return Resolution(m, None, confidence, "unresolved:unsure", _weighed(ranked),
                           reason=f"not sure enough: the likeliest is {place.name} ({place.country or '-'}) with "
                                  f"confidence {confidence:.2f}")
     method = _explain(m, place, ranked, match, context)
@@ -353,6 +353,11 @@ def _decide(m: Mention, ranked, match: str, model, text, mentions, gazetteer, de
             qualifier = None
             method += "+qualifier-not-applied"
     return Resolution(m, place, confidence, method, alternatives, qualifier, geometry, precision)
+
+
+def _weighed(ranked) -> tuple[tuple[str, float], ...]:
+    """The best candidates weighed (at most six), as (id, probability): what a resolution keeps of them."""
+    return tuple((p.id, round(prob, 3)) for p, prob in ranked[:6])
 
 
 #: The least share of the report's context a look-alike spelling's country needs ("Bent Jbail" for Bint Jbeil
@@ -431,9 +436,10 @@ def _between(results: tuple[Resolution, ...], text: str, derive: bool) -> tuple[
     for k, (a, b) in enumerate(zip(results, results[1:])):
         if not (a.resolved and b.resolved and a.qualifier is None):
             continue
-        if not (_BETWEEN.search(text, max(0, a.mention.start - 12), a.mention.start) and _AND.match(text[a.mention.end:b.mention.start])):
+        between = _BETWEEN.search(text, max(0, a.mention.start - 12), a.mention.start)
+        if not (between and _AND.match(text[a.mention.end:b.mention.start])):
             continue
-        start = _BETWEEN.search(text, max(0, a.mention.start - 12), a.mention.start).start()
+        start = between.start()
         qualifier = Qualifier(text[start:a.mention.start], start, a.mention.start, ("between",), phrase_end=b.mention.end)
         geometry = derive_geometry(a.place.geometry, qualifier, partner=b.place.geometry) if derive else a.geometry
         out[k] = replace(a, qualifier=qualifier, geometry=geometry, geo_precision="near",
@@ -508,19 +514,9 @@ def _borders(extraction: Extraction, results, gazetteer: Gazetteer, context: Con
 _PRONOUN_START = re.compile(r"\W*(?:it|they|its|their)\b", re.IGNORECASE)
 
 
-def _countries_named(results, extraction: Extraction, start: int, end: int) -> list[str]:
-    """Countries a stretch of text names, as places or through their actors, in order."""
-    from ..language.actors import actor as get_actor
-
-    named = [(r.mention.start, r.place.country) for r in results
-             if r.resolved and r.place.kind == "country" and start <= r.mention.start < end]
-    named += [(a.start, getattr(get_actor(a.actor), "country", None)) for a in extraction.actor_mentions
-              if start <= a.start < end]
-    return [country for _, country in sorted(named) if country]
-
-
 class _CountriesNamed:
-    """:func:`_countries_named` for many stretches of one report: sorted once, each look-up by bisection."""
+    """Countries each stretch of one report names, as places or through their actors, in order: sorted once,
+    each look-up by bisection."""
 
     def __init__(self, results, extraction: Extraction):
         from ..language.actors import actor as get_actor
@@ -619,12 +615,6 @@ def _base_precision(place: Place) -> str:
     if place.kind in AREA_KINDS:
         return "part"
     return "site"
-
-
-def _km(a, b) -> float:
-    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 12742 * math.asin(min(1.0, math.sqrt(h)))
 
 
 def _nearest(geometry, point) -> tuple[float, float]:
