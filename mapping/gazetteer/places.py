@@ -109,6 +109,21 @@ class _StoreArea:
         return self.store.area(self.row)
 
 
+class _StorePoint:
+    """A point of the world store, built when the place's geometry is first asked for: ranking and
+    recognition need only its coordinates, and a shapely Point costs more than the rest of the record."""
+
+    __slots__ = ("lon", "lat")
+
+    def __init__(self, lon, lat):
+        self.lon, self.lat = lon, lat
+
+    def build(self):
+        from shapely.geometry import Point
+
+        return Point(self.lon, self.lat)
+
+
 class _LazyGeometry:
     """A shapely geometry built from its GeoJSON mapping on first access.
 
@@ -125,7 +140,7 @@ class _LazyGeometry:
 
             value = shape(value)
             obj.__dict__["_geometry"] = value
-        elif isinstance(value, _StoreArea):
+        elif isinstance(value, (_StoreArea, _StorePoint)):
             value = value.build()
             obj.__dict__["_geometry"] = value
         return value
@@ -209,7 +224,8 @@ class Place:
     @property
     def approx_area_km2(self) -> float:
         """The area of the bounding box in km² (0 for a point): enough to tell a town from a region."""
-        if self.bbox is None and self.geometry.geom_type == "Point":
+        if self.bbox is None and (isinstance(self.__dict__.get("_geometry"), _StorePoint)
+                                  or self.geometry.geom_type == "Point"):
             return 0.0
         west, south, east, north = self.bounds
         return abs(east - west) * abs(north - south) * 111.32 ** 2 * math.cos(math.radians((north + south) / 2))
@@ -300,8 +316,6 @@ class Gazetteer:
 
     def world_place(self, row: int) -> Place:
         """The :class:`Place` of a row of the world store."""
-        from shapely.geometry import Point
-
         w = self.world
         gid = w.geonameid[row]
         has_area = w.has_area(row)
@@ -311,15 +325,18 @@ class Gazetteer:
         name, country = w.name[row], w.country[row]
         shown = plain_romanisation(name, country)
         aliases = w.aliases(row) if shown == name else (name, *w.aliases(row))
-        return Place(
+        place = Place(
             id=f"gn:{gid}", name=shown, kind=w.kind[row],
-            geometry=_StoreArea(w, row) if has_area else Point(lon, lat), country=country, aliases=aliases,
+            geometry=_StoreArea(w, row) if has_area else _StorePoint(lon, lat), country=country, aliases=aliases,
             precision_m=float(w.precision_m[row]), approximate=bool(w.approximate[row]), geonameid=gid or None,
             population=w.population[row] or None, admin1=w.admin1[row], pack="geonames",
             source=w.source[row].replace("{geonameid}", str(gid)), label=(lon, lat) if has_area else None,
             bbox=w.bbox(row), admin_level=level, subtype=w.subtype[row],
             countries=(w.country[row],) if w.country[row] else (), code=w.code[row],
         )
+        if not has_area:
+            place.__dict__["point"] = (lon, lat)  # what Place.point would compute from the Point
+        return place
 
     def brief(self, place_id: str) -> tuple:
         """(kind, admin level, population, curated, name) of a place, without building its record.
@@ -383,8 +400,13 @@ class Gazetteer:
         return found
 
     def _world_ids(self, rows) -> tuple[str, ...]:
-        w = self.world
-        return tuple(f"gn:{w.geonameid[r]}" for r in rows if w.geonameid[r] and w.geonameid[r] not in self._linked)
+        geonameid, linked = self.world.geonameid, self._linked
+        ids = []
+        for row in rows:
+            gid = geonameid[row]
+            if gid and gid not in linked:
+                ids.append(f"gn:{gid}")
+        return tuple(ids)
 
     def _variant_index(self) -> dict[str, tuple[str, ...]]:
         index = getattr(self, "_variants", None)

@@ -40,6 +40,22 @@ MAX_CANDIDATES = 40
 FUZZY_MIN_RATIO = 88.0
 
 
+class _PlaceGeometryUnlessGiven:
+    """:attr:`Resolution.geometry`: the geometry given, else the place's, read only when asked for (a
+    caller that wants the places alone, as ``eval`` does, never pays for building their polygons)."""
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return None  # the field's default
+        value = obj.__dict__["_geometry"]
+        if value is None and obj.place is not None:
+            return obj.place.geometry
+        return value
+
+    def __set__(self, obj, value):
+        obj.__dict__["_geometry"] = value
+
+
 @dataclass(frozen=True)
 class Resolution:
     """A mention and the place chosen for it (``place is None``: unresolved).
@@ -56,7 +72,7 @@ class Resolution:
     method: str
     alternatives: tuple[tuple[str, float], ...] = ()
     qualifier: Qualifier | None = None
-    geometry: object = None
+    geometry: object = _PlaceGeometryUnlessGiven()
     geo_precision: str = "site"
     reason: str | None = None
 
@@ -335,7 +351,7 @@ def _decide(m: Mention, ranked, match: str, model, text, mentions, gazetteer, de
                                  f"confidence {confidence:.2f}")
     method = _explain(m, place, ranked, match, context)
     qualifier = find_qualifier(text, m.sentence_start, m.start)
-    geometry, precision = place.geometry, _base_precision(place)
+    geometry, precision = None, _base_precision(place)  # None: the place's own (see Resolution.geometry)
     if qualifier and "along" in qualifier.rules and _place_just_before(sorted(x.end for x in mentions), qualifier.start):
         qualifier = None  # "a buffer zone along the Golan": relates two places, does not reshape the second
     if qualifier and derive:
