@@ -267,6 +267,9 @@ class Gazetteer:
         #: A :class:`mapping.gazetteer.world.WorldStore` consulted after the curated packs (ids ``gn:<geonameid>``).
         self.world = world
         self._world_places: dict[str, Place] = {}
+        # The store row of each world id this gazetteer has handed out: asking the store (row_of) the
+        # first time builds its map of every GeoNames id, which a report's few hundred ids do not need.
+        self._world_rows: dict[str, int] = {}
         self._briefs: dict[str, tuple] = {}
         self._memo = BoundedMemo(self.MEMO_SIZE)
         self._memos: dict[str, BoundedMemo] = {}
@@ -303,9 +306,15 @@ class Gazetteer:
         return Gazetteer([*self, *other], world=self.world)
 
     # -- the world store ------------------------------------------------------
+    def _world_row(self, place_id: str) -> int | None:
+        row = self._world_rows.get(place_id)
+        if row is None:
+            row = self.world.row_of(int(place_id[3:]))
+        return row
+
     def _world_place(self, place_id: str) -> Place | None:
         try:
-            row = self.world.row_of(int(place_id[3:]))
+            row = self._world_row(place_id)
         except ValueError:
             return None
         if row is None:
@@ -352,7 +361,7 @@ class Gazetteer:
                 info = (place.kind, place.admin_level, place.population or 0, place.pack != "geonames", place.name)
             else:
                 w = self.world
-                row = w.row_of(int(place_id[3:]))
+                row = self._world_row(place_id)
                 info = (w.kind[row], w.level[row] or None, w.population[row], False, w.name[row])
             cache[place_id] = info
         return info
@@ -400,12 +409,14 @@ class Gazetteer:
         return found
 
     def _world_ids(self, rows) -> tuple[str, ...]:
-        geonameid, linked = self.world.geonameid, self._linked
+        geonameid, linked, known = self.world.geonameid, self._linked, self._world_rows
         ids = []
         for row in rows:
             gid = geonameid[row]
             if gid and gid not in linked:
-                ids.append(f"gn:{gid}")
+                place_id = f"gn:{gid}"
+                known[place_id] = row
+                ids.append(place_id)
         return tuple(ids)
 
     def _variant_index(self) -> dict[str, tuple[str, ...]]:

@@ -785,6 +785,7 @@ def _gazetteer_evidence(gazetteer: Gazetteer, ids: tuple[str, ...], key: str, ma
 
 def _features(text, tokens, i, n, cand: Candidate, gazetteer: Gazetteer, doc: _Document, s_start, s_end) -> list[str]:
     """The evidence the toponym model weighs (see the module docstring)."""
+    w = _words()
     f = [f"m:{cand.match}"]
     window = tokens[i:i + n]
     words = [t.text for t in window]
@@ -805,7 +806,7 @@ def _features(text, tokens, i, n, cand: Candidate, gazetteer: Gazetteer, doc: _D
             f.append("person:surname-in-report")
         if cand.key in _common_words():
             f.append("common-word")
-        if words[0].lower() in _w("calendar"):
+        if words[0].lower() in w["calendar"]:
             f.append("calendar")
     if words[0] in _all_demonyms():
         f.append("demonym")
@@ -822,36 +823,36 @@ def _features(text, tokens, i, n, cand: Candidate, gazetteer: Gazetteer, doc: _D
             f.append("sentence-start")
     else:
         f.append(f"w-1:{_context_word(prev.text)}")
-        if prev.text.lower() in _w("locative_before"):
+        if prev.text.lower() in w["locative_before"]:
             f.append("locative-before")  # one weight for "in", "at", "to", "near"... as well as each
         f.append(f"c-1:{_shape(prev.text)}")
-        if _joinable(before) and prev.is_capitalized and prev.text not in _w("name_openers"):
+        if _joinable(before) and prev.is_capitalized and prev.text not in w["name_openers"]:
             f.append("inside-name:after-capital")
-        if prev.text.rstrip(".") in _w("titles") or prev.text in _w("person_roles"):
+        if prev.text.rstrip(".") in w["titles"] or prev.text in w["person_roles"]:
             f.append("person:title-before")
         if prev.text in doc.first_names or _person_names().get(prev.text, (0.0, 0.0))[0] >= 0.01:
             if _joinable(before) and prev.is_capitalized:
                 f.append("person:first-name-before")
     if prev2 is not None:
         f.append(f"w-2:{_context_word(prev2.text)}")
-        if prev.text.lower() == "of" and prev2.text.lower() in _w("of_place_nouns"):
+        if prev.text.lower() == "of" and prev2.text.lower() in w["of_place_nouns"]:
             f.append("of-place-noun")  # "the outskirts of X", "residents of X", "north of X"
-        elif prev.text.lower() == "to" and prev2.text.lower() in _w("motion_verbs"):
+        elif prev.text.lower() == "to" and prev2.text.lower() in w["motion_verbs"]:
             f.append("motion-to")  # "moved to Mobile", "fled to Pemba": a destination, not "to Congress"
     if nxt is None:
         f.append("sentence-final")
     else:
         f.append(f"w+1:{_context_word(nxt.text)}")
         f.append(f"c+1:{_shape(nxt.text)}")
-        if _joinable(after) and (nxt.text in _w("organisation_words") or nxt.text.lower() in _w("named_after_words")):
+        if _joinable(after) and (nxt.text in w["organisation_words"] or nxt.text.lower() in w["named_after_words"]):
             f.append("org-after")  # "Paris Police Department"; "West Nile virus" is named after a place too
         elif _org_in_run(text, tokens, i + n):
             f.append("org-after")  # "UK Maritime Trade Operations", "Devon and Cornwall Police"
-        if _joinable(after) and nxt.is_capitalized and nxt.text not in _w("place_type_words") \
-                and nxt.text not in _w("organisation_words"):
+        if _joinable(after) and nxt.is_capitalized and nxt.text not in w["place_type_words"] \
+                and nxt.text not in w["organisation_words"]:
             f.append("inside-name:before-capital")
         if after.strip() == "" and nxt.text.lower() in ("said", "says", "told", "added", "wrote", "who") \
-                and "of-place-noun" not in f and not (prev and prev.text.lower() in _w("strong_locatives")):
+                and "of-place-noun" not in f and not (prev and prev.text.lower() in w["strong_locatives"]):
             # "residents of Aitaroun said", "herders in Kalolwe said": a place's people speaking
             f.append("person:said-after")
         if _joinable(after) and nxt.text in doc.surnames:

@@ -54,12 +54,12 @@ class Token(NamedTuple):
 def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     """Split ``text[start:end]`` into word tokens with offsets into ``text``."""
     tokens = []
-    append = tokens.append
+    append, new = tokens.append, tuple.__new__  # the tuple built directly: Token() is a Python-level call
     for match in _WORD.finditer(text, start, len(text) if end is None else end):
-        word, s = match.group(), match.start()
-        if len(word) > 2 and word[-1] in "sS" and word[-2] in "'’":
-            word = word[:-2]
-        append(Token(word, s, s + len(word)))
+        word, (s, e) = match.group(), match.span()
+        if word[-1] in "sS" and len(word) > 2 and word[-2] in "'’":
+            word, e = word[:-2], e - 2
+        append(new(Token, (word, s, e)))
     return tokens
 
 

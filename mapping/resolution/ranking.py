@@ -68,16 +68,22 @@ class Context:
     total: float = 0.0
 
     def add(self, vote, sign: float = 1.0) -> None:
-        for country, w in vote.get("countries", {}).items():
-            self.countries[country] = self.countries.get(country, 0.0) + sign * w
-        for region, w in vote.get("admin1", {}).items():
-            self.admin1[region] = self.admin1.get(region, 0.0) + sign * w
-        for point, w in vote.get("anchors", {}).items():
-            left = self.anchors.get(point, 0.0) + sign * w
+        """Add a vote (see :func:`vote_of`), or take it back with ``sign=-1``."""
+        if vote is _NO_VOTE:
+            return
+        countries = self.countries
+        for country, w in vote.get("countries", _NOTHING).items():
+            countries[country] = countries.get(country, 0.0) + sign * w
+        regions = self.admin1
+        for region, w in vote.get("admin1", _NOTHING).items():
+            regions[region] = regions.get(region, 0.0) + sign * w
+        anchors = self.anchors
+        for point, w in vote.get("anchors", _NOTHING).items():
+            left = anchors.get(point, 0.0) + sign * w
             if left > 1e-9:
-                self.anchors[point] = left
+                anchors[point] = left
             else:
-                self.anchors.pop(point, None)
+                anchors.pop(point, None)
         self.total += sign * vote.get("weight", 0.0)
 
     def country_share(self, country) -> float:
@@ -94,8 +100,15 @@ class Context:
         return best[0] if best[1] > 0.3 else None
 
 
+_NOTHING: dict = {}
+#: The vote of a mention without candidates: adding it changes nothing, so it is not added at all.
+_NO_VOTE = {"countries": {}, "admin1": {}, "anchors": {}, "weight": 0.0}
+
+
 def vote_of(scored: list[tuple[Place, float]], weight: float) -> dict:
     """A mention's vote: its candidates' probabilities, as countries, regions and an anchor point."""
+    if not scored:
+        return _NO_VOTE
     countries, admin1, anchors = {}, {}, {}
     for place, p in scored:
         share = weight * p

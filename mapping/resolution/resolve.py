@@ -109,14 +109,16 @@ def resolve(extraction: Extraction, gazetteer: Gazetteer, *, derive: bool = True
             if fuzzy:
                 matches[id(m)] = "fuzzy"
                 options[id(m)] = Candidates(fuzzy, key=m.key, cue=m.cue, mention_match="fuzzy", article=article[id(m)])
-    ranked_by = {}
+    # A mention with one candidate or none ranks the same in every context, so its prior vote stands:
+    # the passes leave it alone (unless its candidates came after that vote, by spelling).
+    weighed = [m for m in everything if len(options[id(m)].places) > 1 or matches[id(m)] == "fuzzy"]
+    ranked_by = {id(m): options[id(m)].rank(None, model["full"]) for m in everything}
     for _ in range(2):
-        ranked_by = {}
-        for m in everything:
+        for m in weighed:
             context.add(votes[id(m)], -1.0)
             ranked_by[id(m)] = options[id(m)].rank(context, model["full"])
             context.add(votes[id(m)])
-        for m in everything:
+        for m in weighed:
             context.add(votes[id(m)], -1.0)
             votes[id(m)] = vote_of(ranked_by[id(m)], m.score)
             context.add(votes[id(m)])
@@ -211,9 +213,9 @@ def _options(mentions, gazetteer: Gazetteer, article: dict) -> dict:
     gazetteer's memo: a name recurs within a report and across reports, and building its places
     is most of resolving it."""
     memo = gazetteer.memo("resolution:candidates")
-    places = {}
+    places, signature = {}, {}
     for m in mentions:
-        memo_key = (m.candidates, m.cue, m.key, article[id(m)])
+        memo_key = signature[id(m)] = (m.candidates, m.cue, m.key, article[id(m)])
         found = memo.get(memo_key)
         if found is None:
             found = memo.put(memo_key, tuple(_candidates(m, gazetteer, article=article[id(m)])))
@@ -222,8 +224,17 @@ def _options(mentions, gazetteer: Gazetteer, article: dict) -> dict:
     for m in mentions:
         by_key.setdefault(m.key, []).extend(p for p in places[id(m)] if p not in by_key.get(m.key, ()))
     together = Cooccurrence(by_key)
-    return {id(m): Candidates(places[id(m)], key=m.key, cue=m.cue, mention_match=m.match, article=article[id(m)],
-                              cooccurrence=together) for m in mentions}
+    # Mentions of one name written the same way have the same candidates, features and all: one object serves.
+    shared: dict[tuple, Candidates] = {}
+    options = {}
+    for m in mentions:
+        same = (signature[id(m)], m.match)
+        option = shared.get(same)
+        if option is None:
+            option = shared[same] = Candidates(places[id(m)], key=m.key, cue=m.cue, mention_match=m.match,
+                                               article=article[id(m)], cooccurrence=together)
+        options[id(m)] = option
+    return options
 
 
 def _candidates(mention: Mention, gazetteer: Gazetteer, *, article: bool = False) -> list[Place]:
