@@ -99,7 +99,11 @@ def resolve(extraction: Extraction, gazetteer: Gazetteer, *, derive: bool = True
     """
     model = model or ranker_model()
     text = extraction.report.text
-    # Pass 1: priors only; passes 2 and 3: the full model, each mention's own vote left out.
+    # Two passes. First, priors only: every mention votes for what its name most often means. Then the full
+    # model, each mention ranked in the context of the others' prior votes (its own left out), which is the
+    # context the model is trained in (ranking_features). A further pass, in the context of the full model's
+    # votes, was measured on LGL and GeoVirus: acc@161 moved by at most 0.002 (down on LGL), so it is not
+    # made. The decisions then weigh the context of the full model's votes.
     everything, article, options, context, votes = _prior_pass(extraction, gazetteer, model["prior"])
     matches = {id(m): m.match for m in everything}
     # A name no gazetteer spells this way: the closest spelling in the countries the report is about.
@@ -109,19 +113,18 @@ def resolve(extraction: Extraction, gazetteer: Gazetteer, *, derive: bool = True
             if fuzzy:
                 matches[id(m)] = "fuzzy"
                 options[id(m)] = Candidates(fuzzy, key=m.key, cue=m.cue, mention_match="fuzzy", article=article[id(m)])
-    # A mention with one candidate or none ranks the same in every context, so its prior vote stands:
-    # the passes leave it alone (unless its candidates came after that vote, by spelling).
+    # A mention with one candidate or none ranks the same in every context, so its prior vote stands
+    # (unless its candidates came after that vote, by spelling).
     weighed = [m for m in everything if len(options[id(m)].places) > 1 or matches[id(m)] == "fuzzy"]
     ranked_by = {id(m): options[id(m)].rank(None, model["full"]) for m in everything}
-    for _ in range(2):
-        for m in weighed:
-            context.add(votes[id(m)], -1.0)
-            ranked_by[id(m)] = options[id(m)].rank(context, model["full"])
-            context.add(votes[id(m)])
-        for m in weighed:
-            context.add(votes[id(m)], -1.0)
-            votes[id(m)] = vote_of(ranked_by[id(m)], m.score)
-            context.add(votes[id(m)])
+    for m in weighed:
+        context.add(votes[id(m)], -1.0)
+        ranked_by[id(m)] = options[id(m)].rank(context, model["full"])
+        context.add(votes[id(m)])
+    for m in weighed:
+        context.add(votes[id(m)], -1.0)
+        votes[id(m)] = vote_of(ranked_by[id(m)], m.score)
+        context.add(votes[id(m)])
 
     wanted = everything if associative else extraction.mentions
     results = []
