@@ -56,3 +56,18 @@ def test_distance_and_direction_offset():
 
 def test_no_qualifier():
     assert find_qualifier("troops entered ", 0, 15) is None
+
+
+@pytest.mark.parametrize("text", ["northern Russia", "the northern outskirts of Europe", "eastern Russia"])
+def test_derived_area_across_the_antimeridian_is_valid_and_on_the_globe(text):
+    # The part is cut in a local projection; brought back to WGS84, Chukotka's rings crossed themselves
+    # and reached longitude 180.00000000000003.
+    import mapping
+
+    situation = mapping.map_report(text)
+    derived = [f for f in situation.features if f.derived_from]
+    assert derived, situation.features
+    for feature in derived:
+        west, south, east, north = feature.geometry.bounds
+        assert feature.geometry.is_valid and not feature.geometry.is_empty
+        assert -180 <= west <= east <= 180 and -90 <= south <= north <= 90

@@ -226,9 +226,39 @@ def derive_geometry(geometry, qualifier: Qualifier, *, urban_cores=(), point_rad
     """The area ``qualifier`` describes, derived from ``geometry`` (WGS84).
 
     ``urban_cores`` are (lon, lat) points of the towns the countryside
-    excludes. Returns a WGS84 shapely geometry, never empty (falls back to
+    excludes. Returns a valid WGS84 shapely geometry, never empty (falls back to
     the input when a rule would leave nothing).
     """
+    import shapely
+
+    derived = _derive(geometry, qualifier, urban_cores=urban_cores, point_radius_m=point_radius_m, land=land,
+                      partner=partner)
+    west, south, east, north = derived.bounds
+    if west < -180 or south < -90 or east > 180 or north > 90:  # a projection's round trip: 180.00000000000003
+        derived = shapely.transform(derived, _on_the_globe)
+    return derived if derived.is_valid else _polygonal(derived)
+
+
+def _on_the_globe(coords):
+    import numpy as np
+
+    return np.clip(coords, (-180.0, -90.0), (180.0, 90.0))
+
+
+def _polygonal(geometry):
+    """A valid geometry of the area of ``geometry``, whose rings cross themselves: a shape drawn in a local
+    projection and brought back to WGS84 can, when it reaches the antimeridian ("the northern outskirts
+    of Europe" reach Chukotka)."""
+    import shapely
+
+    repaired = shapely.make_valid(geometry)
+    if repaired.geom_type == "GeometryCollection":  # the area's parts, without the lines the repair leaves
+        parts = [g for g in shapely.get_parts(repaired) if g.geom_type in ("Polygon", "MultiPolygon")]
+        repaired = shapely.union_all(parts) if parts else repaired
+    return repaired
+
+
+def _derive(geometry, qualifier: Qualifier, *, urban_cores, point_radius_m, land, partner):
     from shapely import affinity
     from shapely.geometry import Point, box
 
