@@ -391,12 +391,15 @@ def candidates(report: Report, gazetteer: Gazetteer) -> tuple[list[Candidate], l
                     (n, start, end, key, ids) = _spelled_like(longer, gazetteer)
                     how = "variant" if ids else "unknown"
             elif token.is_capitalized and token.text.lower() not in ("the", "a", "an"):
-                placey = _place_context(text, tokens, i, found, s_start, s_end)
-                variant = _variant_match(text, tokens, i, gazetteer) if placey or i > 0 else None
-                if variant is None and not placey:
+                # A name no gazetteer spells this way is looked up by its spelling variants only where the
+                # words around it say a place is named: elsewhere a look-alike is mostly a person's or a
+                # firm's name (measured on LGL and GeoVirus: precision up, F1 and acc@161 no lower). Its
+                # repeats elsewhere in the report are found again by _repeats_of_unknown_places.
+                if not _place_context(text, tokens, i, found, s_start, s_end):
                     i += 1
                     continue
-                if variant and placey:
+                variant = _variant_match(text, tokens, i, gazetteer)
+                if variant:
                     longer = _longer_unknown_name(text, tokens, i, variant[0], gazetteer)
                     variant = _spelled_like(longer, gazetteer) if longer else variant
                 n, start, end, key, ids = variant or _unknown_span(text, tokens, i)
@@ -883,12 +886,17 @@ def _features(text, tokens, i, n, cand: Candidate, gazetteer: Gazetteer, doc: _D
     return f
 
 
-def _list_neighbours(text: str, found: list[Candidate]) -> None:
-    """A candidate listed beside a known place ("Goma, Sake and Kavumu") is more likely a place too."""
+def _listed_pairs(text: str, found: list[Candidate]):
+    """Pairs of candidates next to each other in a list ("Goma, Sake and Kavumu"), in text order."""
     by_start = sorted(found, key=lambda c: c.start)
     for a, b in zip(by_start, by_start[1:]):
-        if b.start - a.end > 8 or not _LIST_SEP.match(text[a.end:b.start]):
-            continue
+        if b.start - a.end <= 8 and _LIST_SEP.match(text[a.end:b.start]):
+            yield a, b
+
+
+def _list_neighbours(text: str, found: list[Candidate]) -> None:
+    """A candidate listed beside a known place ("Goma, Sake and Kavumu") is more likely a place too."""
+    for a, b in _listed_pairs(text, found):
         if a.ids:
             b.features.append("list:after-known")
         if b.ids:
@@ -900,6 +908,32 @@ def _list_neighbours(text: str, found: list[Candidate]) -> None:
 
 
 # -- steps 2 and 3: is it a place, and how is it used -------------------------------------
+
+def _confirm_lists(text: str, found: list[Candidate], scores: dict, decisive: dict, needed_for) -> None:
+    """A list is evidence only when a place in it is one on its own evidence: "Goma, Sake and Kavumu",
+    not "before Christmas, and MPs said" (MPs is a town's alternate name, and no place here). A candidate
+    whose only evidence is its list loses it unless a partner is a place, on its own evidence or through a
+    list that is (in "Goma, Sake and Kavumu", Goma confirms Sake, and Sake Kavumu)."""
+    listed = [c for c in found if decisive[id(c)] == "list"]
+    if not listed:
+        return
+    partners: dict[int, list[Candidate]] = {}
+    for a, b in _listed_pairs(text, found):
+        partners.setdefault(id(a), []).append(b)
+        partners.setdefault(id(b), []).append(a)
+    confirmed = {id(c) for c in found if decisive[id(c)] != "list" and scores[id(c)] >= needed_for(c)}
+    grew = True
+    while grew:
+        grew = False
+        for c in listed:
+            if id(c) not in confirmed and scores[id(c)] >= needed_for(c) \
+                    and any(id(p) in confirmed for p in partners.get(id(c), ())):
+                confirmed.add(id(c))
+                grew = True
+    for c in listed:
+        if id(c) not in confirmed:
+            decisive[id(c)] = None
+
 
 def _role(text: str, cand: Candidate, gazetteer: Gazetteer) -> tuple[str, str | None]:
     """``literal``, ``associative`` (with the longer name) or ``metonymic``."""
@@ -988,6 +1022,8 @@ def extract_from(report: Report, found: list[Candidate], actor_mentions, spans, 
         if decisive[id(cand)]:
             needed = min(needed, DECISIVE_FLOORS[decisive[id(cand)]])
         return needed
+
+    _confirm_lists(text, found, scores, decisive, needed_for)
 
     # A name the report uses as a place once, clearly, is a place wherever else it stands without
     # evidence to the contrary: "Rathedaung" four times is one village four times.
