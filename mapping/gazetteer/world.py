@@ -34,6 +34,7 @@ import re
 import threading
 import time
 import warnings
+from bisect import bisect_left
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from importlib import resources
@@ -358,29 +359,32 @@ class _KeyIndex:
     def __init__(self, blob, offsets, rows, buckets: dict):
         self._blob, self._off, self._rows = blob, offsets, rows
         self._buckets = buckets
-        self._loaded: dict[str, tuple[list[str], dict[str, int]]] = {}
+        self._loaded: dict[str, tuple[list[str], int]] = {}
 
     def __len__(self):
         return len(self._off) - 1
 
-    def _bucket(self, key: str):
+    def _bucket(self, key: str) -> tuple[list[str], int]:
+        """The bucket's keys, sorted (found by bisection: most buckets are searched a few times), and the
+        slot of its first key."""
         name = key[:2]
         loaded = self._loaded.get(name)
         if loaded is None:
             where = self._buckets.get(name)
             if where is None:
-                loaded = ([], {})
+                loaded = ([], 0)
             else:
                 start, end, first = where
-                keys = self._blob[start:end].tobytes().decode("utf-8").split("\n")
-                loaded = (keys, dict(zip(keys, range(first, first + len(keys)))))
+                loaded = (self._blob[start:end].tobytes().decode("utf-8").split("\n"), first)
             self._loaded[name] = loaded
         return loaded
 
     def get(self, key: str) -> tuple[int, ...]:
-        slot = self._bucket(key)[1].get(key)
-        if slot is None:
+        keys, first = self._bucket(key)
+        k = bisect_left(keys, key)
+        if k == len(keys) or keys[k] != key:
             return ()
+        slot = first + k
         if not isinstance(self._off, list):
             self._off, self._rows = self._off.tolist(), self._rows.tolist()
         return tuple(self._rows[self._off[slot]:self._off[slot + 1]])
@@ -391,11 +395,9 @@ class _KeyIndex:
 
     def extends(self, key: str) -> bool:
         """Whether some key starts with ``key`` and a space: a longer name may follow."""
-        import bisect
-
         keys = self._bucket(key)[0]
         probe = key + " "
-        k = bisect.bisect_left(keys, probe)
+        k = bisect_left(keys, probe)
         return k < len(keys) and keys[k].startswith(probe)
 
     def all_keys(self) -> list[str]:
