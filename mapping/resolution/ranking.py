@@ -210,9 +210,9 @@ def context_features(place: Place, context: Context, top_country=None) -> dict[s
 def _context_scores(places, context: Context, weights: dict) -> list[float]:
     """Each place's weighted sum of :func:`context_features`, without building the dictionaries.
 
-    The ranker asks this of every candidate three times per report; it adds the same terms in the
+    The ranker asks this of every candidate of every ambiguous mention; it adds the same terms in the
     same order as ``sum(weights[name] * value for name, value in context_features(...).items())``,
-    so the two agree to the last bit (``tests/test_ranking.py`` checks it).
+    so the two agree to the last bit (``tests/test_fast_paths.py`` checks it).
     """
     get = weights.get
     w_country, w_top, w_empty = get("ctx_country", 0.0), get("ctx_country_top", 0.0), get("ctx_empty", 0.0)
