@@ -43,7 +43,7 @@ from importlib import resources
 
 from .actors import ActorMention, actors, find_actor_mentions, seat_actor
 from ..gazetteer.places import PHYSICAL_KINDS, SITE_KINDS, Gazetteer
-from ..gazetteer.names import _ARTICLES, join_keys, name_key, word_keys
+from ..gazetteer.names import _ARTICLES, join_keys, name_key, variant_key, word_keys
 from .report import Report
 from .text import Token, alternation, sentence_index, sentence_spans, tokenize
 
@@ -219,7 +219,7 @@ _ARTICLE_WORDS = frozenset({"as", "at", "an", "ad", "ar", "ash", "ath", "adh", "
 _CONTRACTION = re.compile(r"['’](?:ve|ll|re|d|m|t)$", re.IGNORECASE)
 _CUE_AFTER = re.compile(
     r"\s*(?:'s\s+)?(province|governorate|district|subdistrict|region|oblast|raion|rayon|state|county|municipality|"
-    r"city|town|village|countryside|air\s?base|airbase|naval\s+base|naval\s+facility|base|airport|port|camp|"
+    r"city|town|township|village|countryside|air\s?base|airbase|naval\s+base|naval\s+facility|base|airport|port|camp|"
     r"crossing|area|border|river|lake|sea|gulf|bay|strait|canal|mountains?|valley|desert|island|peninsula|dam|"
     r"power\s+plant|nuclear\s+plant|hospital|bridge)\b",
     re.IGNORECASE,
@@ -781,9 +781,18 @@ def _gazetteer_evidence(gazetteer: Gazetteer, ids: tuple[str, ...], key: str, ma
     population = max(b[2] for b in briefs)
     f.append(f"pop:{_bin(population, (1, 1_000, 10_000, 100_000, 1_000_000))}")
     f.append(f"ncand:{_bin(len(ids), (2, 4, 11))}")
-    if match == "name" and not any(name_key(b[4]) == key or b[3] for b in briefs):
-        f.append("alias-only")  # a curated record's aliases are chosen, a world record's are anyone's
+    if match == "name" and not any(b[3] or name_key(b[4]) == key or _respelling(b[4], key) for b in briefs):
+        # A curated record's aliases are chosen, a world record's are anyone's; but an alternate name
+        # that only spells the main one another way is as good as the main name: "Kupiansk" for
+        # GeoNames' "Kup'yans'k", as news writes most Ukrainian towns.
+        f.append("alias-only")
     return memo.put((ids, key, match), tuple(f))
+
+
+def _respelling(name: str, key: str) -> bool:
+    """Whether the name key ``key`` spells ``name`` another way (the same spelling-variant key)."""
+    loose = variant_key(key)
+    return bool(loose) and variant_key(name) == loose
 
 
 def _features(text, tokens, i, n, cand: Candidate, gazetteer: Gazetteer, doc: _Document, s_start, s_end) -> list[str]:
