@@ -126,6 +126,8 @@ class Candidate:
     features: list = field(default_factory=list)
     role: str = "literal"
     context: str | None = None
+    #: The country or region the text places this name in ("X in southern Lebanon"), if any.
+    area: "Candidate | None" = field(default=None, repr=False, compare=False)
 
 
 # -- word lists (mapping/data/recognition_words.json) ---------------------------------
@@ -430,6 +432,7 @@ def candidates(report: Report, gazetteer: Gazetteer) -> tuple[list[Candidate], l
         if doc.locative.get(cand.key, set()) - {cand.start}:
             cand.features.append("doc:locative-elsewhere")
     _list_neighbours(text, found)
+    _located_in_areas(text, found)
     return found, actor_mentions, _Sentences(spans, sentence_tokens)
 
 
@@ -916,31 +919,62 @@ def _list_neighbours(text: str, found: list[Candidate]) -> None:
             b.features.append("list:after-target")
 
 
+#: "X in [the] [southern] Y": a name placed in a larger one.
+_IN_AN_AREA = re.compile(r"\s+in\s+(?:the\s+)?(?:(?:" + "|".join(sorted(_DIRECTION_WORDS)) + r")\s+)?$", re.IGNORECASE)
+#: What a name placed "in" must be for the phrase to say the first is a place: a country or a region.
+_AREA_KINDS = frozenset({"k:country", "k:admin1", "k:admin2", "k:region"})
+
+
+def _located_in_areas(text: str, found: list[Candidate]) -> None:
+    """A name placed in a country or a region the gazetteer knows ("Khiam in southern Lebanon", "Gwoza
+    in Borno State", "Bara in North Kordofan") is likely a place, and so are the names listed before it
+    ("strikes on Bint Jbeil and Khiam in southern Lebanon"). People are "in" places too ("Smith in
+    Texas"): the model weighs the feature; a decision on it waits for the area to be a place
+    (:func:`_confirm_partners`)."""
+    by_start = sorted(found, key=lambda c: c.start)
+    listed_before = {id(b): a for a, b in _listed_pairs(text, found)}
+    for a, b in zip(by_start, by_start[1:]):
+        if not b.ids or not (_AREA_KINDS & set(b.features)) or not _IN_AN_AREA.match(text, a.end, b.start):
+            continue
+        place = a
+        while place is not None and "in-known-area" not in place.features:
+            place.features.append("in-known-area")
+            place.area = b
+            place = listed_before.get(id(place))
+
+
 # -- steps 2 and 3: is it a place, and how is it used -------------------------------------
 
-def _confirm_lists(text: str, found: list[Candidate], scores: dict, decisive: dict, needed_for) -> None:
-    """A list is evidence only when a place in it is one on its own evidence: "Goma, Sake and Kavumu",
-    not "before Christmas, and MPs said" (MPs is a town's alternate name, and no place here). A candidate
-    whose only evidence is its list loses it unless a partner is a place, on its own evidence or through a
-    list that is (in "Goma, Sake and Kavumu", Goma confirms Sake, and Sake Kavumu)."""
-    listed = [c for c in found if decisive[id(c)] == "list"]
-    if not listed:
+def _confirm_partners(text: str, found: list[Candidate], scores: dict, decisive: dict, needed_for) -> None:
+    """A list, or a larger place a name is placed in, is evidence only when a place in it is one on its own
+    evidence: "Goma, Sake and Kavumu", not "before Christmas, and MPs said" (MPs is a town's alternate
+    name, and no place here). A candidate whose only evidence is its list or its area loses it unless a
+    partner is a place, on its own evidence or through a list that is (in "Goma, Sake and Kavumu", Goma
+    confirms Sake, and Sake Kavumu)."""
+    pending = [c for c in found if decisive[id(c)] in ("list", "located")]
+    if not pending:
         return
-    partners: dict[int, list[Candidate]] = {}
+    listed: dict[int, list[Candidate]] = {}
     for a, b in _listed_pairs(text, found):
-        partners.setdefault(id(a), []).append(b)
-        partners.setdefault(id(b), []).append(a)
-    confirmed = {id(c) for c in found if decisive[id(c)] != "list" and scores[id(c)] >= needed_for(c)}
+        listed.setdefault(id(a), []).append(b)
+        listed.setdefault(id(b), []).append(a)
+
+    def partners(c):  # a list's places, and the area a name is placed in ("Khiam in southern Lebanon")
+        return (*listed.get(id(c), ()), *((c.area,) if c.area is not None else ()))
+
+    places = {id(c) for c in found if decisive[id(c)] not in ("list", "located") and scores[id(c)] >= needed_for(c)}
+    backed = set()  # a place among the partners: the evidence stands (a place itself, if the score allows)
     grew = True
     while grew:
         grew = False
-        for c in listed:
-            if id(c) not in confirmed and scores[id(c)] >= needed_for(c) \
-                    and any(id(p) in confirmed for p in partners.get(id(c), ())):
-                confirmed.add(id(c))
+        for c in pending:
+            if id(c) not in backed and any(id(p) in places for p in partners(c)):
+                backed.add(id(c))
+                if scores[id(c)] >= needed_for(c):
+                    places.add(id(c))
                 grew = True
-    for c in listed:
-        if id(c) not in confirmed:
+    for c in pending:
+        if id(c) not in backed:
             decisive[id(c)] = None
 
 
@@ -1032,7 +1066,7 @@ def extract_from(report: Report, found: list[Candidate], actor_mentions, spans, 
             needed = min(needed, DECISIVE_FLOORS[decisive[id(cand)]])
         return needed
 
-    _confirm_lists(text, found, scores, decisive, needed_for)
+    _confirm_partners(text, found, scores, decisive, needed_for)
 
     # A name the report uses as a place once, clearly, is a place wherever else it stands without
     # evidence to the contrary: "Rathedaung" four times is one village four times.
@@ -1104,13 +1138,14 @@ def extract_from(report: Report, found: list[Candidate], actor_mentions, spans, 
 #: (see :func:`_decisive`). Measured on LGL and GeoVirus (data/models_report.md): below these, names
 #: after a bare preposition or in a list were places less than one time in five (people, streets,
 #: teams), while a place-type cue ("the village of") keeps most unknown names right.
+#: ``located`` ("X in southern Lebanon") takes the list's floor: the same kind of evidence, a known place beside it.
 #: ``target`` (the object of a verb of attack or capture, mapping/data/recognition_words.json) is set by
 #: hand: the corpora hold too few such verbs to measure it, and in conflict news what is struck or
 #: seized and named with a capital is a place far more often than not. ``country`` (a country's own name
 #: after a locative preposition: "crossed into Chad", "fled to Jordan") too: the corpora rarely hold a
 #: country whose name is also a first name, and a person is seldom "into" or "in" anyone.
 DECISIVE_FLOORS = {"cue": 0.2, "dateline": 0.2, "target": 0.1, "named-feature": 0.1, "country": 0.1, "locative": 0.3,
-                   "list": 0.35}
+                   "list": 0.35, "located": 0.35}
 #: Evidence the toponym model cannot weigh (the corpora it learned from hardly hold it): a name admitted on
 #: it counts as at least as likely a place as the model's own threshold, so its confidence says "borderline"
 #: rather than "probably not" (drawn hollow, not left unresolved for want of a score).
@@ -1164,7 +1199,8 @@ def _blocking(cand: Candidate) -> bool:
 def _decisive(cand: Candidate, gazetteer: Gazetteer | None = None) -> str | None:
     """What in the words around the name says it is a place, or None: ``"cue"`` (a place-type cue,
     "the village of X", "X province"), ``"dateline"``, ``"locative"`` (a locative preposition before
-    it), ``"country"`` (a country's own name after one), ``"list"`` (beside known places in a list).
+    it), ``"country"`` (a country's own name after one), ``"list"`` (beside known places in a list),
+    ``"located"`` (placed in a known country or region: "Khiam in southern Lebanon").
     These are the issue's "never silent" cases; how much each is worth is :data:`DECISIVE_FLOORS`.
 
     A name that is also an English word ("in Congress", "in English") needs a cue or a dateline: a
@@ -1189,6 +1225,8 @@ def _decisive(cand: Candidate, gazetteer: Gazetteer | None = None) -> str | None
         return "locative"
     if {"list:after-known", "list:before-known"} & features:
         return "list"
+    if "in-known-area" in features:
+        return "located"
     return None
 
 
@@ -1238,7 +1276,7 @@ def _possible_place(cand: Candidate, text: str, reason: str | None) -> bool:
     name = text[cand.start:cand.end]
     if any(ch.isdigit() for ch in name) or (name.isupper() and len(name) > 1):
         return False
-    if reason == "list" or {"of-place-noun", "list:after-known", "list:after-locative"} & set(cand.features):
+    if reason in ("list", "located") or {"of-place-noun", "list:after-known", "list:after-locative"} & set(cand.features):
         return True  # "near Sittwe and Kyaukphyu", "in Haret Hreik and Burj al-Barajneh": listed after a place
     # "returned to Tinzaouaten", "fled to Um Sereiba": "to" after a word of movement leads to a destination
     return "motion-to" in cand.features or any(f"w-1:{w}" in cand.features for w in _w("strong_locatives"))
