@@ -221,7 +221,7 @@ _ARTICLE_WORDS = frozenset({"as", "at", "an", "ad", "ar", "ash", "ath", "adh", "
 _CONTRACTION = re.compile(r"['’](?:ve|ll|re|d|m|t)$", re.IGNORECASE)
 _CUE_AFTER = re.compile(
     r"\s*(?:'s\s+)?(province|governorate|district|subdistrict|region|oblast|raion|rayon|state|county|municipality|"
-    r"city|town|township|village|countryside|air\s?base|airbase|naval\s+base|naval\s+facility|base|airport|port|camp|"
+    r"city|town|township|territory|village|countryside|air\s?base|airbase|naval\s+base|naval\s+facility|base|airport|port|camp|"
     r"crossing|area|border|river|lake|sea|gulf|bay|strait|canal|mountains?|valley|desert|island|peninsula|dam|"
     r"power\s+plant|nuclear\s+plant|hospital|bridge)\b",
     re.IGNORECASE,
@@ -247,7 +247,7 @@ _DATELINE = re.compile(r"\s*(?:\(?[A-Z][A-Z .'’-]{2,}[A-Z]\)?)(?:,\s*[A-Z][\w.
 _LIST_SEP = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*/\s*)$")
 _DECISIVE_CUES = frozenset({"province", "governorate", "district", "subdistrict", "oblast", "raion", "county",
                             "village", "town", "city", "camp", "region", "municipality", "countryside", "area",
-                            "township"})
+                            "township", "territory"})
 #: Words that may lead a longer name without being one ("As Suwayda", "Al Qunaytirah").
 _LEADING_ARTICLES = _ARTICLE_WORDS | {"al", "el"}
 _DIRECTION_WORDS = frozenset("north south east west northern southern eastern western central northeast northwest "
@@ -457,8 +457,9 @@ def _place_context(text, tokens, i, found, s_start, s_end) -> bool:
 
 @cache
 def _place_prepositions() -> frozenset[str]:
-    """Words right before a name that say a place follows, for a name no gazetteer knows."""
-    return _w("locative_before") | _w("prepositions") - {"of", "by", "for"}
+    """Words right before a name that say a place follows, for a name no gazetteer knows (the verbs of
+    attack and capture too: "after taking Kamanyola")."""
+    return _w("locative_before") | _w("attack_verbs") | _w("prepositions") - {"of", "by", "for"}
 
 
 @cache
@@ -784,18 +785,30 @@ def _gazetteer_evidence(gazetteer: Gazetteer, ids: tuple[str, ...], key: str, ma
     population = max(b[2] for b in briefs)
     f.append(f"pop:{_bin(population, (1, 1_000, 10_000, 100_000, 1_000_000))}")
     f.append(f"ncand:{_bin(len(ids), (2, 4, 11))}")
-    if match == "name" and not any(b[3] or name_key(b[4]) == key or _respelling(b[4], key) for b in briefs):
+    if match == "name" and not any(b[3] or _same_name(b[4], key) for b in briefs):
         # A curated record's aliases are chosen, a world record's are anyone's; but an alternate name
-        # that only spells the main one another way is as good as the main name: "Kupiansk" for
-        # GeoNames' "Kup'yans'k", as news writes most Ukrainian towns.
+        # that only spells the main one another way, or adds its unit, is as good as the main name:
+        # "Kupiansk" for GeoNames' "Kup'yans'k" (as news writes most Ukrainian towns), "Beni territory".
         f.append("alias-only")
     return memo.put((ids, key, match), tuple(f))
 
 
-def _respelling(name: str, key: str) -> bool:
-    """Whether the name key ``key`` spells ``name`` another way (the same spelling-variant key)."""
+def _same_name(name: str, key: str) -> bool:
+    """Whether the name key ``key`` is ``name``, spelled another way (the same spelling-variant key) or
+    with or without a unit word ("Beni territory" for Beni)."""
+    own = name_key(name)
+    if own == key:
+        return True
+    units = _unit_key_words()
+    own, key = (" ".join(w for w in k.split(" ") if w not in units) or k for k in (own, key))
     loose = variant_key(key)
-    return bool(loose) and variant_key(name) == loose
+    return own == key or (bool(loose) and variant_key(own) == loose)
+
+
+@cache
+def _unit_key_words() -> frozenset[str]:
+    """The unit words ("province", "territory"), as name keys."""
+    return frozenset(part for word in _unit_words() for part in word_keys(word))
 
 
 def _features(text, tokens, i, n, cand: Candidate, gazetteer: Gazetteer, doc: _Document, s_start, s_end) -> list[str]:
@@ -1075,7 +1088,7 @@ def extract_from(report: Report, found: list[Candidate], actor_mentions, spans, 
     # or a street's, is a *possible* place: never dropped in silence, never drawn (the issue's "never silent").
     # A name the gazetteer knows, just under its floor after "near" or in a list ("near Tulkarem"), too.
     possible = {c.key for c in found if _possible_place(c, text, decisive[id(c)])
-                and scores[id(c)] >= (POSSIBLE_FLOOR if _unknown_or_lookalike(c) else KNOWN_POSSIBLE_FLOOR)}
+                and scores[id(c)] >= _possible_floor(c, decisive[id(c)])}
     for cand in found:
         if demonym_spans.overlapping(cand.start, cand.end) and not _names_beyond_demonym(cand, demonym_spans):
             continue
@@ -1157,6 +1170,16 @@ PLACED_FLOOR = 0.15
 POSSIBLE_FLOOR = 0.03
 #: The same for a name the gazetteer knows: only close under its floor, where people and streets thin out.
 KNOWN_POSSIBLE_FLOOR = 0.2
+#: The same for a name no gazetteer knows that is the object of a verb of attack or capture ("M23 took
+#: Kamanyola", "the RSF seized Um Sumeima"): the model, which hardly saw such verbs, scores these names
+#: about as low as any unknown word, and conflict news names what is taken or struck.
+TARGET_POSSIBLE_FLOOR = 0.005
+
+
+def _possible_floor(cand: Candidate, reason: str | None) -> float:
+    if not _unknown_or_lookalike(cand):
+        return KNOWN_POSSIBLE_FLOOR
+    return TARGET_POSSIBLE_FLOOR if reason == "target" else POSSIBLE_FLOOR
 _BLOCKING = {"person:title-before", "person:first-name-before", "person:surname-in-report", "person:said-after",
              "person:before-surname", "calendar", "demonym", "org-after", "currency", "adjectival",
              "inside-name:after-capital", "inside-name:before-capital"}

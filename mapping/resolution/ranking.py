@@ -35,7 +35,7 @@ CUE_KINDS = {
     "raion": {"admin2"}, "county": {"admin2", "admin1"}, "municipality": {"admin2", "city", "town"},
     "countryside": {"admin1", "admin2", "region"},
     "city": {"city", "town"}, "town": {"town", "city", "village"}, "village": {"village", "town"},
-    "township": {"admin2", "town", "city", "village"},
+    "township": {"admin2", "town", "city", "village"}, "territory": {"admin2", "admin1", "region"},
     "air base": {"site"}, "airport": {"site"}, "naval base": {"site"}, "naval facility": {"site"},
     "port": {"city", "town", "site"}, "base": {"site"}, "camp": {"site"}, "crossing": {"site"},
     "dam": {"site"}, "power plant": {"site"}, "hospital": {"site"}, "bridge": {"site"},

@@ -409,12 +409,21 @@ def _stray_alternate_name(m: Mention, place: Place, match: str, context: Context
 
     return (match == "name" and place.pack == "geonames" and place.kind in SETTLEMENT_KINDS
             and context.total >= STRAY_MIN_CONTEXT and context.country_share(place.country) < LOOKALIKE_SHARE
-            and match_kind(place, m.key, match) != "name")
+            and match_kind(place, m.key, match) != "name" and not _known_respelling(m, place))
+
+
+def _known_respelling(m: Mention, place: Place) -> bool:
+    """A large city's name written as the news writes it, one romanisation away from GeoNames' main name:
+    "Hodeidah" (Al Hudaydah), "Misrata" (Misratah). Not a code ("TLC") or a short word."""
+    return ((place.population or 0) >= STRAY_MAX_POPULATION and len(m.text) >= 5 and not m.text.isupper()
+            and bool(variant_key(m.key)) and variant_key(place.name) == variant_key(m.key))
 
 
 #: How much the rest of the report must say (the weight of its other places and actors) before a
 #: town reached by an alternate name is judged against it: a report of one sentence says too little.
 STRAY_MIN_CONTEXT = 2.0
+#: A city this large, named in a spelling of its main name (:func:`_known_respelling`), is no stray.
+STRAY_MAX_POPULATION = 100_000
 
 
 def _near_tie_to_the_report(ranked, context: Context):
