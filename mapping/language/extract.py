@@ -221,9 +221,9 @@ _ARTICLE_WORDS = frozenset({"as", "at", "an", "ad", "ar", "ash", "ath", "adh", "
 _CONTRACTION = re.compile(r"['’](?:ve|ll|re|d|m|t)$", re.IGNORECASE)
 _CUE_AFTER = re.compile(
     r"\s*(?:'s\s+)?(province|governorate|district|subdistrict|region|oblast|raion|rayon|state|county|municipality|"
-    r"city|town|township|territory|village|countryside|air\s?base|airbase|naval\s+base|naval\s+facility|base|airport|port|camp|"
-    r"crossing|area|border|river|lake|sea|gulf|bay|strait|canal|mountains?|valley|desert|island|peninsula|dam|"
-    r"power\s+plant|nuclear\s+plant|hospital|bridge)\b",
+    r"city|town|township|territory|village|countryside|air\s?base|airbase|naval\s+base|naval\s+facility|base|"
+    r"airport|port|camp|crossing|area|border|river|lake|sea|gulf|bay|strait|canal|mountains?|valley|desert|"
+    r"island|peninsula|dam|power\s+plant|nuclear\s+plant|hospital|bridge)\b",
     re.IGNORECASE,
 )
 _CUE_BEFORE = re.compile(
@@ -1177,9 +1177,12 @@ TARGET_POSSIBLE_FLOOR = 0.005
 
 
 def _possible_floor(cand: Candidate, reason: str | None) -> float:
+    """The least toponym score at which a candidate that :func:`_possible_place` flags is kept as one."""
     if not _unknown_or_lookalike(cand):
         return KNOWN_POSSIBLE_FLOOR
     return TARGET_POSSIBLE_FLOOR if reason == "target" else POSSIBLE_FLOOR
+
+
 _BLOCKING = {"person:title-before", "person:first-name-before", "person:surname-in-report", "person:said-after",
              "person:before-surname", "calendar", "demonym", "org-after", "currency", "adjectival",
              "inside-name:after-capital", "inside-name:before-capital"}
@@ -1299,7 +1302,8 @@ def _possible_place(cand: Candidate, text: str, reason: str | None) -> bool:
     name = text[cand.start:cand.end]
     if any(ch.isdigit() for ch in name) or (name.isupper() and len(name) > 1):
         return False
-    if reason in ("list", "located") or {"of-place-noun", "list:after-known", "list:after-locative"} & set(cand.features):
+    if reason in ("list", "located") \
+            or {"of-place-noun", "list:after-known", "list:after-locative"} & set(cand.features):
         return True  # "near Sittwe and Kyaukphyu", "in Haret Hreik and Burj al-Barajneh": listed after a place
     # "returned to Tinzaouaten", "fled to Um Sereiba": "to" after a word of movement leads to a destination
     return "motion-to" in cand.features or any(f"w-1:{w}" in cand.features for w in _w("strong_locatives"))
