@@ -79,6 +79,9 @@ class Mention:
     match: str = "name"
     score: float = 1.0
     context: str | None = None
+    #: The span of the name of the area the text places this one in ("Bara in North Kordofan", "the
+    #: Catatumbo region of Norte de Santander"), if any.
+    within: tuple[int, int] | None = None
 
     def __post_init__(self):
         if self.end - self.start != len(self.text) or self.start < 0:
@@ -933,9 +936,18 @@ def _list_neighbours(text: str, found: list[Candidate]) -> None:
 
 
 #: "X in [the] [southern] Y": a name placed in a larger one.
-_IN_AN_AREA = re.compile(r"\s+in\s+(?:the\s+)?(?:(?:" + "|".join(sorted(_DIRECTION_WORDS)) + r")\s+)?$", re.IGNORECASE)
+_IN_AN_AREA = re.compile(r"\s+in\s+(?:the\s+)?(?:(?:" + "|".join(sorted(_DIRECTION_WORDS)) + r")\s+)?$",
+                         re.IGNORECASE)
+#: "X district of Y", "the X region of Y": a unit named in a larger one.
+_UNIT_OF_AN_AREA = re.compile(r"\s+(?:province|governorate|district|subdistrict|region|oblast|raion|county|"
+                              r"municipality|township|territory)\s+of\s+(?:the\s+)?$", re.IGNORECASE)
 #: What a name placed "in" must be for the phrase to say the first is a place: a country or a region.
 _AREA_KINDS = frozenset({"k:country", "k:admin1", "k:admin2", "k:region"})
+
+
+def _only_directions(words: str) -> bool:
+    """Whether the words are all words of direction ("South West", "North-Western")."""
+    return all(word in _DIRECTION_WORDS for word in words.lower().replace("-", " ").split())
 
 
 def _located_in_areas(text: str, found: list[Candidate]) -> None:
@@ -946,8 +958,15 @@ def _located_in_areas(text: str, found: list[Candidate]) -> None:
     (:func:`_confirm_partners`)."""
     by_start = sorted(found, key=lambda c: c.start)
     listed_before = {id(b): a for a, b in _listed_pairs(text, found)}
-    for a, b in zip(by_start, by_start[1:]):
-        if not b.ids or not (_AREA_KINDS & set(b.features)) or not _IN_AN_AREA.match(text, a.end, b.start):
+    for k, (a, b) in enumerate(zip(by_start, by_start[1:])):
+        if _only_directions(text[b.start:b.end]) and k + 2 < len(by_start) and not text[b.end:by_start[k + 2].start].strip(" -"):
+            b = by_start[k + 2]  # "in South West England": the area is England, not a "South-West" province
+        if not b.ids or not (_AREA_KINDS & set(b.features)):
+            continue
+        if _UNIT_OF_AN_AREA.match(text, a.end, b.start):
+            a.area = b  # where resolution looks for it; the words before "of" are its cue already
+            continue
+        if not _IN_AN_AREA.match(text, a.end, b.start):
             continue
         place = a
         while place is not None and "in-known-area" not in place.features:
@@ -1135,7 +1154,8 @@ def extract_from(report: Report, found: list[Candidate], actor_mentions, spans, 
         mention = Mention(text[start:cand.end], start, cand.end, text[s_start:s_end], s_start, cand.sentence_index,
                           cand.key if feature_start is None else name_key(text[start:cand.end]),
                           cand.ids if feature_start is None else (), cand.cue if feature_start is None else "feature",
-                          role, match if feature_start is None else "feature", round(score, 4), context)
+                          role, match if feature_start is None else "feature", round(score, 4), context,
+                          (cand.area.start, cand.area.end) if cand.area is not None else None)
         if role in ("literal", "possible") or (role == "metonymic" and metonymy_as_places):
             mentions.append(mention)
         else:

@@ -23,7 +23,7 @@ from functools import cache
 from importlib import resources
 
 from ..language.extract import Extraction, Mention
-from ..gazetteer.places import AREA_KINDS, SETTLEMENT_KINDS, BoundedMemo, Gazetteer, Place
+from ..gazetteer.places import AREA_KINDS, PHYSICAL_KINDS, SETTLEMENT_KINDS, BoundedMemo, Gazetteer, Place
 from ..gazetteer.names import name_key, variant_key
 from .qualify import Qualifier, derive_geometry, find_qualifier
 from .ranking import Candidates, Context, Cooccurrence, _km, calibrate, ranker_model, vote_of
@@ -126,9 +126,16 @@ def resolve(extraction: Extraction, gazetteer: Gazetteer, *, derive: bool = True
         votes[id(m)] = vote_of(ranked_by[id(m)], m.score)
         context.add(votes[id(m)])
 
+    elsewhere = _inside_the_named_area(everything, ranked_by)
     wanted = everything if associative else extraction.mentions
     results = []
     for m in wanted:
+        if id(m) in elsewhere:
+            area = elsewhere[id(m)]
+            results.append(Resolution(m, None, 0.0, "unresolved:not-in-area", _weighed(ranked_by[id(m)]),
+                                      reason=f"the text places it in {area.name}, and no gazetteer record of "
+                                             f"this name lies there"))
+            continue
         context.add(votes[id(m)], -1.0)
         results.append(_decide(m, ranked_by[id(m)], matches[id(m)], model, text, extraction.mentions, gazetteer,
                                derive, context))
@@ -383,6 +390,46 @@ def _decide(m: Mention, ranked, match: str, model, text, mentions, gazetteer, de
             qualifier = None
             method += "+qualifier-not-applied"
     return Resolution(m, place, confidence, method, alternatives, qualifier, geometry, precision)
+
+
+#: How sure the ranker must be of the area a name is placed in before that decides where the name is.
+AREA_MIN_PROBABILITY = 0.5
+
+
+def _inside_the_named_area(mentions, ranked_by) -> dict:
+    """Put first, for each mention the text places in an area ("Bara in North Kordofan", "the Catatumbo
+    region of Norte de Santander"), its likeliest candidate inside that area; return the mentions none of
+    whose candidates lies there, with the area (they stay unresolved rather than be drawn elsewhere)."""
+    by_span = {(m.start, m.end): m for m in mentions}
+    elsewhere = {}
+    for m in mentions:
+        named = by_span.get(m.within) if m.within else None
+        ranked = ranked_by[id(m)]
+        if named is None or not ranked or not ranked_by[id(named)]:
+            continue
+        area, probability = ranked_by[id(named)][0]
+        if probability < AREA_MIN_PROBABILITY or not (area.kind == "country" or
+                                                      (area.kind == "admin_area" and area.admin_level == 1)):
+            continue  # composite regions ("South West England") have no exact bounds to test against
+        if ranked[0][0].kind in _SPANNING_KINDS:
+            continue  # "the Indian Ocean in Seychelles", "Lake Titicaca in the Puno region": no containment
+        inside = [pp for pp in ranked if _lies_in(pp[0], area)]
+        if not inside:
+            elsewhere[id(m)] = area
+        elif inside[0] is not ranked[0]:
+            ranked_by[id(m)] = inside + [pp for pp in ranked if pp not in inside]
+    return elsewhere
+
+
+#: Kinds that reach across borders or hold what they are said to be "in": never judged by containment.
+_SPANNING_KINDS = PHYSICAL_KINDS | {"continent", "country", "region", "zone", "line"}
+
+
+def _lies_in(place: Place, area: Place) -> bool:
+    """Whether ``place`` is in ``area``, a country or a first-level unit, by their records' codes."""
+    if area.kind == "country":
+        return area.country in (place.countries or (place.country,))
+    return place.country == area.country and place.admin1 == area.admin1 and place is not area
 
 
 def _weighed(ranked) -> tuple[tuple[str, float], ...]:
