@@ -563,13 +563,14 @@ def _longest_match(text, tokens, i, gazetteer):
         leads = gazetteer.extends(join_keys(parts)) or first.text.lower() in _LEADING_ARTICLES
         alone = memo.put(first.text, (leads, _longest_within(text, tokens, i, 1, gazetteer)))
     leads, found = alone
+    if not leads and i + 1 < len(tokens) and text[first.end:tokens[i + 1].start] in _POSSESSIVE_GAPS:
+        leads = gazetteer.extends(join_keys(word_keys(first.text + "s")))  # "Cox's Bazar", "King's Lynn"
     if leads:
         max_words = gazetteer.max_key_words
-        reach, parts = 1, list(word_keys(first.text))
+        reach = 1
         while (reach < max_words and i + reach < len(tokens)
-               and _joinable(text[tokens[i + reach - 1].end:tokens[i + reach].start])
-               and (reach == 1 or gazetteer.extends(join_keys(parts)))):
-            parts += word_keys(tokens[i + reach].text)
+               and _joins_a_name(text[tokens[i + reach - 1].end:tokens[i + reach].start])
+               and (reach == 1 or gazetteer.extends(join_keys(_key_parts(text, tokens[i:i + reach]))))):
             reach += 1
         if reach > 1:
             window = tokens[i:i + reach]
@@ -584,6 +585,21 @@ def _longest_match(text, tokens, i, gazetteer):
 
 
 _UNSEEN = object()
+#: What stands between the words of a name with a possessive inside: "Cox's Bazar", "Martha's Vineyard".
+_POSSESSIVE_GAPS = frozenset({"'s ", "’s "})
+
+
+def _joins_a_name(sep: str) -> bool:
+    return _joinable(sep) or sep in _POSSESSIVE_GAPS
+
+
+def _key_parts(text: str, window) -> list[str]:
+    """The name-key parts of a window of tokens; a word whose possessive the tokenizer set apart, inside the
+    window, is keyed with it ("Cox's Bazar" is "coxs bazar", as the gazetteer keys the name)."""
+    last = len(window) - 1
+    return [part for j, t in enumerate(window)
+            for part in (word_keys(t.text + "s") if j < last and text[t.end:window[j + 1].start] in _POSSESSIVE_GAPS
+                         else word_keys(t.text))]
 
 
 def _longest_within(text, tokens, i, reach, gazetteer):
@@ -596,7 +612,7 @@ def _longest_within(text, tokens, i, reach, gazetteer):
             continue
         if window[-1].text.lower() in connectors:
             continue
-        key = join_keys([part for t in window for part in word_keys(t.text)])
+        key = join_keys(_key_parts(text, window))
         if len(key.replace(" ", "")) < 2 or _CONTRACTION.search(window[-1].text):
             continue
         ids = gazetteer.candidates(key)
