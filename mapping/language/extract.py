@@ -567,10 +567,16 @@ def _longest_match(text, tokens, i, gazetteer):
         leads = gazetteer.extends(join_keys(word_keys(first.text + "s")))  # "Cox's Bazar", "King's Lynn"
     if leads:
         max_words = gazetteer.max_key_words
-        reach = 1
-        while (reach < max_words and i + reach < len(tokens)
-               and _joins_a_name(text[tokens[i + reach - 1].end:tokens[i + reach].start])
-               and (reach == 1 or gazetteer.extends(join_keys(_key_parts(text, tokens[i:i + reach]))))):
+        reach, parts = 1, [word_keys(first.text)]  # each token's key parts
+        while reach < max_words and i + reach < len(tokens):
+            gap = text[tokens[i + reach - 1].end:tokens[i + reach].start]
+            if not _joinable(gap):
+                if gap not in _POSSESSIVE_GAPS:
+                    break
+                parts[-1] = word_keys(tokens[i + reach - 1].text + "s")  # as in _key_parts
+            if reach > 1 and not gazetteer.extends(join_keys([p for token_parts in parts for p in token_parts])):
+                break
+            parts.append(word_keys(tokens[i + reach].text))
             reach += 1
         if reach > 1:
             window = tokens[i:i + reach]
@@ -587,10 +593,6 @@ def _longest_match(text, tokens, i, gazetteer):
 _UNSEEN = object()
 #: What stands between the words of a name with a possessive inside: "Cox's Bazar", "Martha's Vineyard".
 _POSSESSIVE_GAPS = frozenset({"'s ", "’s "})
-
-
-def _joins_a_name(sep: str) -> bool:
-    return _joinable(sep) or sep in _POSSESSIVE_GAPS
 
 
 def _key_parts(text: str, window) -> list[str]:
