@@ -1141,6 +1141,10 @@ def extract_from(report: Report, found: list[Candidate], actor_mentions, spans, 
             # use fell from 0.861 to 0.846 on LGL, 5-fold, and acc@161 with it: data/models_report.md.)
             needed = min(needed, ASSOCIATIVE_FLOOR)
         doubted = False
+        if _PERSON_FULL_NAME <= set(cand.features) and decisive[id(cand)] not in ("cue", "dateline"):
+            rejected.append((text[cand.start:cand.end], cand.start, cand.end,
+                             "a person's name here (a title or role before it, another name after it)"))
+            continue
         if decisive[id(cand)] in UNSEEN_EVIDENCE and needed <= score < threshold:
             score = threshold
         if score < needed:
@@ -1201,6 +1205,9 @@ DECISIVE_FLOORS = {"cue": 0.2, "dateline": 0.2, "target": 0.1, "named-feature": 
 #: it counts as at least as likely a place as the model's own threshold, so its confidence says "borderline"
 #: rather than "probably not" (drawn hollow, not left unresolved for want of a score).
 UNSEEN_EVIDENCE = frozenset({"target", "named-feature", "country"})
+#: A title or role word before a name and another capitalised word joined to it after ("his Russian
+#: counterpart Vladimir Putin", "Mayor Austin Smith"): a person's full name, whatever the name is alone.
+_PERSON_FULL_NAME = frozenset({"person:title-before", "inside-name:before-capital"})
 #: The least score of another use of a name the report has clearly used as a place.
 PLACED_FLOOR = 0.15
 #: Below its floor, a name no gazetteer knows in a place context is still kept, as a *possible* place
