@@ -405,8 +405,8 @@ def _inside_the_named_area(mentions, ranked_by) -> dict:
     for m in mentions:
         named = by_span.get(m.within) if m.within else None
         ranked = ranked_by[id(m)]
-        if named is None or not ranked or not ranked_by[id(named)]:
-            continue
+        if named is None or not ranked or not ranked_by[id(named)] or m.role == "possible":
+            continue  # (a possible place is never drawn: its own reason says more)
         area, probability = ranked_by[id(named)][0]
         if probability < AREA_MIN_PROBABILITY or not (area.kind == "country" or
                                                       (area.kind == "admin_area" and area.admin_level == 1)):
