@@ -26,7 +26,8 @@ from ..language.extract import Extraction, Mention
 from ..gazetteer.places import AREA_KINDS, PHYSICAL_KINDS, SETTLEMENT_KINDS, BoundedMemo, Gazetteer, Place
 from ..gazetteer.names import name_key, variant_key
 from .qualify import Qualifier, derive_geometry, find_qualifier
-from .ranking import Candidates, Context, Cooccurrence, _km, calibrate, ranker_model, vote_of
+from .ranking import CUE_KINDS, Candidates, Context, Cooccurrence, _km, calibrate, kind_group, match_kind, \
+    ranker_model, vote_of
 
 __all__ = ["Resolution", "resolve", "ranking_features", "REGION_CUES"]
 
@@ -261,9 +262,6 @@ def _candidates(mention: Mention, gazetteer: Gazetteer, *, article: bool = False
       region, unless the name itself says what it is ("the Dnipro", "Red Sea", "Nile": the feature
       is then the only candidate or the article asks for it).
     """
-    from ..gazetteer.places import PHYSICAL_KINDS, SETTLEMENT_KINDS
-    from .ranking import CUE_KINDS, kind_group
-
     places = [gazetteer[c] for c in mention.candidates[:MAX_CANDIDATES]]
     wanted = CUE_KINDS.get(mention.cue) if mention.cue not in (None, "area", "border", "port") else None
     if wanted:
@@ -452,8 +450,6 @@ def _stray_alternate_name(m: Mention, place: Place, match: str, context: Context
     is not about ("Mahas" in a report on Somalia: a Jordanian town's alternate spelling). Such names
     are anyone's (old names, transliterations, other languages), so, like a look-alike spelling,
     they are evidence only where the report already is."""
-    from .ranking import match_kind
-
     return (match == "name" and place.pack == "geonames" and place.kind in SETTLEMENT_KINDS
             and context.total >= STRAY_MIN_CONTEXT and context.country_share(place.country) < LOOKALIKE_SHARE
             and match_kind(place, m.key, match) != "name" and not _known_respelling(m, place))
@@ -493,8 +489,6 @@ def _near_tie_to_the_report(ranked, context: Context):
 
 def _explain(m: Mention, place: Place, ranked, match: str, context: Context) -> str:
     """How the place was chosen, in the words of the evidence that decided (``name+cue:province+context:SY``)."""
-    from .ranking import match_kind
-
     how = [match_kind(place, m.key, match)]
     if m.cue:
         how.append(f"cue:{m.cue}")
