@@ -954,8 +954,8 @@ def _list_neighbours(text: str, found: list[Candidate]) -> None:
 
 
 #: "X in [the] [southern] Y": a name placed in a larger one.
-_IN_AN_AREA = re.compile(r"\s+in\s+(?:the\s+)?(?:(?:" + "|".join(sorted(_DIRECTION_WORDS)) + r")\s+)?$",
-                         re.IGNORECASE)
+_DIRECTIONS = "(?:" + "|".join(sorted(_DIRECTION_WORDS)) + ")"
+_IN_AN_AREA = re.compile(rf"\s+in\s+(?:the\s+)?(?:{_DIRECTIONS}(?:[\s-]+{_DIRECTIONS})?\s+)?$", re.IGNORECASE)
 #: "X district of Y", "the X region of Y": a unit named in a larger one.
 _UNIT_OF_AN_AREA = re.compile(r"\s+(?:province|governorate|district|subdistrict|region|oblast|raion|county|"
                               r"municipality|township|territory)\s+of\s+(?:the\s+)?$", re.IGNORECASE)
@@ -977,8 +977,9 @@ def _located_in_areas(text: str, found: list[Candidate]) -> None:
     by_start = sorted(found, key=lambda c: c.start)
     listed_before = {id(b): a for a, b in _listed_pairs(text, found)}
     for k, (a, b) in enumerate(zip(by_start, by_start[1:])):
-        if _only_directions(text[b.start:b.end]) and k + 2 < len(by_start) and not text[b.end:by_start[k + 2].start].strip(" -"):
-            b = by_start[k + 2]  # "in South West England": the area is England, not a "South-West" province
+        after = by_start[k + 2] if k + 2 < len(by_start) else None
+        if after is not None and _only_directions(text[b.start:b.end]) and not text[b.end:after.start].strip(" -"):
+            b = after  # "in South West England": the area is England, not a "South-West" province
         if not b.ids or not (_AREA_KINDS & set(b.features)):
             continue
         if _UNIT_OF_AN_AREA.match(text, a.end, b.start):
