@@ -32,6 +32,8 @@ from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box, mapp
 from shapely.geometry.polygon import orient
 from shapely.ops import linemerge, nearest_points
 
+from physical_common import only_polygons
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "data" / "sources"
 DEFAULT_OUT = ROOT / "mapping" / "data" / "packs"
@@ -167,21 +169,6 @@ def largest_polygon(geom):
     if geom.geom_type == "Polygon":
         return geom
     return max((g for g in geom.geoms if g.geom_type == "Polygon"), key=lambda g: g.area)
-
-
-def only_polygons(geom):
-    """Keep the polygonal part of a geometry (drops slivers of lines/points)."""
-    if geom.is_empty:
-        return geom
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    polys = []
-    for g in getattr(geom, "geoms", []):
-        if g.geom_type == "Polygon":
-            polys.append(g)
-        elif g.geom_type == "MultiPolygon":
-            polys.extend(g.geoms)
-    return MultiPolygon(polys) if len(polys) > 1 else (polys[0] if polys else Polygon())
 
 
 def drop_small_parts(geom, min_part: float):
