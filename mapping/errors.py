@@ -13,6 +13,7 @@ __all__ = [
     "OutputError",
     "RenderError",
     "CacheError",
+    "DataFileError",
     "MappingWarning",
 ]
 
@@ -43,6 +44,10 @@ class RenderError(MappingError, RuntimeError):
 
 class CacheError(MappingError, OSError):
     """The cache directory (``$SITUATION_MAP_CACHE``) cannot hold imported places: not a folder, read-only, full."""
+
+
+class DataFileError(MappingError, ValueError):
+    """A data file shipped inside the package is missing or malformed; the message names it."""
 
 
 class MappingWarning(UserWarning):

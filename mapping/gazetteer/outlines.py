@@ -17,11 +17,11 @@ True
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 from functools import lru_cache
-from importlib import resources
+
+from ..datafiles import package_json
 
 __all__ = ["TOLERANCE_M", "outside_country", "country_name", "country_problem"]
 
@@ -38,7 +38,7 @@ def _outlines() -> dict[str, tuple[str, object]]:
     from shapely.geometry import shape
 
     with _LOCK:
-        data = json.loads((resources.files("mapping") / "data" / "packs" / "world.geojson").read_text(encoding="utf-8"))
+        data = package_json("packs", "world.geojson")
         parts: dict[str, list] = {}
         names: dict[str, str] = {}
         for f in data["features"]:

@@ -36,6 +36,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from ..datafiles import package_json
 from ..errors import GazetteerError
 from .names import name_key, plain_romanisation
 
@@ -709,6 +710,6 @@ def _with_extra_aliases(places: list[Place]) -> list[Place]:
     """Add the short forms news uses ("US", "UK") that the built packs lack."""
     from dataclasses import replace
 
-    extra = json.loads((resources.files("mapping") / "data" / "extra_aliases.json").read_text(encoding="utf-8"))["aliases"]
+    extra = package_json("extra_aliases.json")["aliases"]
     return [replace(p, aliases=p.aliases + tuple(a for a in extra[p.id] if a not in p.aliases)) if p.id in extra else p
             for p in places]

@@ -15,12 +15,11 @@ Examples
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
+from ..datafiles import package_json
 from .text import alternation
 
 __all__ = ["Actor", "ActorMention", "actors", "actor", "find_actor_mentions", "seat_actor"]
@@ -80,8 +79,7 @@ def actors() -> dict[str, Actor]:
     Curated actors (``data/actors.json``) come first; every other country is an
     actor too, named by its demonyms (``data/country_info.json``), in a neutral colour.
     """
-    root = resources.files("mapping") / "data"
-    data = json.loads((root / "actors.json").read_text(encoding="utf-8"))
+    data = package_json("actors.json")
     registry = {
         a["id"]: Actor(a["id"], a["name"], a["kind"], a["color"], a.get("country"), tuple(a["names"]),
                        tuple(a["demonyms"]), tuple(a["seats"]), tuple(a["organisations"]), a.get("belongs_to"),
@@ -90,7 +88,7 @@ def actors() -> dict[str, Actor]:
     }
     covered = {a.country for a in registry.values() if a.country and a.kind == "state"}
     taken = {w for a in registry.values() for w in (*a.names, *a.demonyms, *a.organisations)}
-    countries = json.loads((root / "country_info.json").read_text(encoding="utf-8"))["countries"]
+    countries = package_json("country_info.json")["countries"]
     for i, (iso, info) in enumerate(sorted(countries.items())):
         if iso in covered or not info.get("name"):
             continue

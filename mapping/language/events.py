@@ -40,12 +40,11 @@ day), 2 near or part of a place (a week), 3 a region (a month or longer); a
 from __future__ import annotations
 
 import bisect
-import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
+from ..datafiles import package_json
 from .actors import ActorMention, actors
 from .dates import When, find_times, shift_days
 from .extract import Extraction
@@ -82,7 +81,7 @@ def time_precision(when: When | None) -> int | None:
 
 @cache
 def _table() -> dict:
-    return json.loads((resources.files("mapping") / "data" / "event_triggers.json").read_text(encoding="utf-8"))
+    return package_json("event_triggers.json")
 
 
 def event_kinds() -> dict[str, dict]:
@@ -90,8 +89,7 @@ def event_kinds() -> dict[str, dict]:
     return _table()["kinds"]
 
 
-EVENT_KINDS = tuple(json.loads((resources.files("mapping") / "data" / "event_triggers.json")
-                              .read_text(encoding="utf-8"))["kinds"])
+EVENT_KINDS = tuple(_table()["kinds"])
 
 
 @dataclass(frozen=True)

@@ -33,14 +33,13 @@ with its reason: recognition is never silent.
 from __future__ import annotations
 
 import bisect
-import json
 import math
 import re
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from itertools import repeat
-from importlib import resources
 
+from ..datafiles import package_json, package_lines, learned_model
 from .actors import ActorMention, actors, find_actor_mentions, seat_actor
 from ..gazetteer.places import PHYSICAL_KINDS, SITE_KINDS, Gazetteer
 from ..gazetteer.names import _ARTICLES, join_keys, name_key, variant_key, word_keys
@@ -137,7 +136,7 @@ class Candidate:
 
 @cache
 def _words() -> dict[str, frozenset[str]]:
-    data = json.loads((resources.files("mapping") / "data" / "recognition_words.json").read_text(encoding="utf-8"))
+    data = package_json("recognition_words.json")
     return {k: frozenset(v["words"]) for k, v in data.items() if isinstance(v, dict) and "words" in v}
 
 
@@ -158,24 +157,22 @@ def _unit_words() -> frozenset[str]:
 
 @cache
 def _common_words() -> frozenset[str]:
-    lines = (resources.files("mapping") / "data" / "common_words.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset(l for l in lines if l and not l.startswith("#"))
+    return frozenset(package_lines("common_words.txt"))
 
 
 @cache
 def _person_names() -> dict[str, tuple[float, float]]:
     """Share of people (percent) with this first name and with this surname (1990 US Census)."""
     table = {}
-    for line in (resources.files("mapping") / "data" / "person_names.tsv").read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            name, first, last = line.split("\t")
-            table[name] = (float(first), float(last))
+    for line in package_lines("person_names.tsv"):
+        name, first, last = line.split("\t")
+        table[name] = (float(first), float(last))
     return table
 
 
 @cache
 def _abbreviations() -> tuple[re.Pattern, dict[str, dict]]:
-    data = json.loads((resources.files("mapping") / "data" / "abbreviations.json").read_text(encoding="utf-8"))
+    data = package_json("abbreviations.json")
     table = {a["text"]: a for a in data["abbreviations"]}
     pattern = re.compile(r"(?<![\w.])(" + alternation(table) + r")(?![\w])")
     return pattern, table
@@ -183,7 +180,7 @@ def _abbreviations() -> tuple[re.Pattern, dict[str, dict]]:
 
 @cache
 def _not_places() -> re.Pattern:
-    data = json.loads((resources.files("mapping") / "data" / "not_places.json").read_text(encoding="utf-8"))
+    data = package_json("not_places.json")
     return re.compile(r"(?<![\w-])(?:" + alternation(data["names"]) + r")(?![\w-])")
 
 
@@ -203,11 +200,7 @@ def _all_demonyms() -> frozenset[str]:
 @cache
 def toponym_model() -> dict:
     """The learned weights (``mapping/data/models/toponyms.json``), or a neutral model if absent."""
-    path = resources.files("mapping") / "data" / "models" / "toponyms.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:  # only while training the first model (data/train_models.py)
-        return {"bias": 0.0, "weights": {}, "threshold": 0.5, "threshold_unknown": 0.5}
+    return learned_model("toponyms.json", {"bias": 0.0, "weights": {}, "threshold": 0.5, "threshold_unknown": 0.5})
 
 
 def score_features(features, model: dict | None = None) -> float:
@@ -1377,8 +1370,7 @@ def _major(cand: Candidate, gazetteer: Gazetteer) -> bool:
 
 @cache
 def _english_words() -> frozenset[str]:
-    lines = (resources.files("mapping") / "data" / "english_words.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset(l for l in lines if l and not l.startswith("#"))
+    return frozenset(package_lines("english_words.txt"))
 
 
 def _feature_start(text: str, cand: Candidate, s_start: int) -> int | None:

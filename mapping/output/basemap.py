@@ -17,9 +17,9 @@ True
 
 from __future__ import annotations
 
-import json
 from functools import cache
-from importlib import resources
+
+from ..datafiles import package_json
 
 __all__ = ["basemap_layers", "frame", "admin1_lines", "lakes"]
 
@@ -38,8 +38,7 @@ def frame(bounds) -> tuple:
 
 @cache
 def _layer(name: str) -> dict:
-    text = (resources.files("mapping") / "data" / "basemap" / name).read_text(encoding="utf-8")
-    return json.loads(text)
+    return package_json("basemap", name)
 
 
 def _decode(part: list[int], scale: int) -> list[tuple[float, float]]:

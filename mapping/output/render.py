@@ -24,6 +24,7 @@ import secrets
 from functools import cache
 from importlib import resources
 
+from ..datafiles import package_json
 from ..language.actors import actor as get_actor
 from ..errors import RenderError
 
@@ -409,8 +410,7 @@ def _gazetteer():
 
 @cache
 def _country_names() -> dict:
-    text = (resources.files("mapping") / "data" / "country_info.json").read_text(encoding="utf-8")
-    return {code: info.get("name") for code, info in json.loads(text).get("countries", {}).items()}
+    return {code: info.get("name") for code, info in package_json("country_info.json").get("countries", {}).items()}
 
 
 def _country_name(code) -> str | None:

@@ -16,12 +16,11 @@ of 0.8 is right about 80 % of the time.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 
+from ..datafiles import learned_model
 from ..gazetteer.places import SETTLEMENT_KINDS, SITE_KINDS, BoundedMemo, Place
 from ..gazetteer.names import name_key, variant_key
 
@@ -454,13 +453,10 @@ class Candidates:
 @cache
 def ranker_model() -> dict:
     """The learned ranker (``mapping/data/models/ranker.json``), or neutral weights if absent."""
-    path = resources.files("mapping") / "data" / "models" / "ranker.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:  # only while training the first model (data/train_models.py)
-        return {"prior": {"logpop": 3.0, "curated": 1.0, "kind:country": 1.0}, "full": {"logpop": 3.0, "curated": 1.0,
-                "kind:country": 1.0, "ctx_country": 4.0, "ctx_admin1": 2.0}, "calibration": [[0.0, 0.0], [1.0, 1.0]],
-                "min_confidence": 0.0}
+    return learned_model("ranker.json", {
+        "prior": {"logpop": 3.0, "curated": 1.0, "kind:country": 1.0},
+        "full": {"logpop": 3.0, "curated": 1.0, "kind:country": 1.0, "ctx_country": 4.0, "ctx_admin1": 2.0},
+        "calibration": [[0.0, 0.0], [1.0, 1.0]], "min_confidence": 0.0})
 
 
 def rank(places: list[Place], *, key: str, cue, mention_match: str, context: Context | None,

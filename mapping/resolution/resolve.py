@@ -16,12 +16,11 @@ the alternatives it weighed.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
+from ..datafiles import package_json
 from ..language.extract import Extraction, Mention
 from ..gazetteer.places import AREA_KINDS, PHYSICAL_KINDS, SETTLEMENT_KINDS, BoundedMemo, Gazetteer, Place
 from ..gazetteer.names import name_key, variant_key
@@ -213,8 +212,7 @@ def actor_context(extraction: Extraction) -> Context:
 @cache
 def neighbours() -> dict[str, tuple[str, ...]]:
     """ISO code -> the codes of the countries next to it (built by ``data/build_neighbours.py``)."""
-    path = resources.files("mapping") / "data" / "neighbours.json"
-    return {c: tuple(n) for c, n in json.loads(path.read_text(encoding="utf-8"))["neighbours"].items()}
+    return {c: tuple(n) for c, n in package_json("neighbours.json")["neighbours"].items()}
 
 
 def _options(mentions, gazetteer: Gazetteer, article: dict) -> dict:
