@@ -605,8 +605,8 @@ def _longest_within(text, tokens, i, reach, gazetteer):
         window = tokens[i:i + n]
         if n > 1 and window[0].text.lower() in _ARTICLE_WORDS and text[window[0].end:window[1].start] == " ":
             continue
-        if window[-1].text.lower() in connectors:
-            continue
+        if window[-1].text.lower() in connectors and (n == 1 or not window[-1].is_capitalized):
+            continue  # a name ends in no "of" or "and"; a capitalised "Sur" ends "Lanao del Sur"
         key = join_keys(_key_parts(text, window))
         if len(key.replace(" ", "")) < 2 or _CONTRACTION.search(window[-1].text):
             continue
