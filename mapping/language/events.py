@@ -202,6 +202,12 @@ _AIMING = frozenset({"targeting", "hitting"})
 _TOLL_KINDS = frozenset({"strike", "shelling", "explosion", "suicide_bombing", "clash", "grenade", "capture", "attack"})
 
 
+#: Kinds of violence whose object may be a trigger noun of presence: "ambushed a patrol", "shelled a checkpoint".
+_VIOLENT_KINDS = _TOLL_KINDS | {"assault", "looting", "abduction"}
+#: Trigger nouns that, as the object of an act of violence, say whom it hit rather than an event of their own.
+_OBJECT_KINDS = frozenset({"patrol", "checkpoint", "base", "deployment", "presence"})
+
+
 def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans, begin = [], start
     for m in _CLAUSE_BREAK.finditer(text, start, end):
@@ -355,11 +361,11 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
             reach = (t_end, next_start)
             pos = _part_of_speech(words, i, n, pattern, tokens, actor_at)
             kind, sub_event_type = _refine(pattern.kind, text[clause[0]:clause[1]].lower(), text[clause[0]:t_start].lower())
-            if _VICTIMS.match(words[i]) and (kind == "attack" or words[i] in _AIMING) \
+            if _VICTIMS.match(words[i]) and (pattern.kind == "attack" or words[i] in _AIMING) \
                     and any(e.kind in _TOLL_KINDS for e in sentence_events):
                 # "..., killing six people", "..., targeting a commander": the toll or aim of the event
                 # before it, not another event.
-                sentence_events[-1] = _with_victims(sentence_events[-1], text, reach, sentence_actors)
+                sentence_events[-1] = _with_victims(sentence_events[-1], text, reach, sentence_actors, army_here)
                 continue
             following = found[index + 1] if index + 1 < len(found) else None
             if pos == "noun" and kind in _TOLL_KINDS and following and tokens[following[0]].start < clause[1] \
@@ -369,16 +375,21 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
                 absorbed.add(index + 1)
                 reach = (t_end, next((tokens[j].start for j, _, _ in found[index + 2:] if tokens[j].start < clause[1]),
                                      clause[1]))
+            if kind in _VIOLENT_KINDS and following and following[2].kind in _OBJECT_KINDS \
+                    and tokens[following[0]].start < clause[1] and following[0] - (i + n) <= 3 \
+                    and not re.search(r"[,;:]", text[t_end:tokens[following[0]].start]):
+                # "ambushed a police patrol", "attacked a checkpoint": the patrol is whom the act hit, not an
+                # event of its own; the act's object and places reach past it.
+                absorbed.add(index + 1)
+                reach = (t_end, next((tokens[j].start for j, _, _ in found[index + 2:] if tokens[j].start < clause[1]),
+                                     clause[1]))
             passive = pos == "verb" and i > 0 and (words[i - 1] in _BE or (i > 1 and words[i - 2] in _BE))
             agent = _agent(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, actor_at, army_here,
                            agent_here or previous_agent, s_start)
             if agent is None:
                 continue  # not an act of an actor ("aid trucks entered")
             target = _target(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, agent, army_here, kind, pattern)
-            if kind in _table()["unspecified"] and kind != "description":
-                # "attacked" does not say how: coded by whom it hit (see event_triggers.json "unspecified").
-                rule = _table()["unspecified"][kind]
-                kind = rule.get(target or "", rule["otherwise"])
+            kind = _coded_by_target(kind, " ".join(words[i:i + n]), target)
             where = _where(text, places, tokens, i, n, pos, passive, clause, reach)
             if not where:
                 where = _elsewhere(text, places, located, t_start, t_end, clause, si, s_start)
@@ -408,6 +419,21 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
         elif named:
             previous_agent = (named[0],)
     return tuple(_victims_from_next(events, text, extraction))
+
+
+def _coded_by_target(kind: str, trigger: str, target: str | None) -> str:
+    """The kind of a trigger that does not say how ("attacked") or whom ("killed"), by whom it hit
+    (event_triggers.json "unspecified"); other kinds as they are.
+
+    >>> _coded_by_target("attack", "killed", "civilians"), _coded_by_target("attack", "killed", "al_shabaab")
+    ('attack', 'clash')
+    >>> _coded_by_target("attack", "massacred", "al_shabaab"), _coded_by_target("assault", "attacked", None)
+    ('attack', 'clash')
+    """
+    rule = _table()["unspecified"].get(kind) if kind != "description" else None
+    if rule is None or ("only" in rule and trigger.lower() not in rule["only"]):
+        return kind
+    return rule.get(target or "", rule["otherwise"])
 
 
 def _same(a: Event, b: Event) -> bool:
@@ -556,18 +582,23 @@ def _target(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, ag
     after = [a for a in sentence_actors if tokens[i + n - 1].end <= a.start < reach[1] and a.actor not in agent_ids
              and not re.search(r"\bby\s+(?:the\s+)?$", text[max(0, a.start - 8):a.start])
              and not (a.role == "demonym" and _PLACE_NOUN.match(text, a.end))]
+    if after and after[0].role == "demonym" and kind not in ("visit", "meeting", "agreement") \
+            and _civilian_pattern().match(text[after[0].end:after[0].end + 30].lstrip().lower()):
+        return "civilians"  # "attacked Palestinian farmers": whom it hit are civilians, not the Palestinian state
     if between and after:
         return after[-1].actor
+    if between and army and army not in agent_ids \
+            and re.match(r"(?:army|military|government forces|government troops|security forces|troops|soldiers)\b",
+                         lower[between.end():]):
+        return army
     if after and kind not in ("visit", "meeting", "agreement"):
         return after[0].actor
     if re.search(r"\b(?:the\s+)?army(?:'s)?\b", lower) and army and army not in agent_ids and kind == "capture":
         return army
     if army and army not in agent_ids and kind not in ("visit", "meeting", "agreement", "patrol", "deployment", "presence",
                                                        "withdrawal", "protest") \
-            and re.search(r"\b(?:army|military|government|junta|soldiers|troops)\s+(?:base|bases|positions?|posts?|"
-                          r"convoys?|barracks|camps?|checkpoints?|forces|troops|soldiers|units?)\b|\b(?:soldiers|troops)\b",
-                          lower):
-        return army  # "shelled government positions", "attacked an army base": the report's army
+            and _ARMED_TARGETS.search(lower):
+        return army  # "shelled government positions", "attacked an army base", "a police station": the state's forces
     if kind in ("arrest", "abduction", "attack", "sexual_violence") or _civilian_words(lower):
         if _civilian_words(lower):
             return "civilians"
@@ -575,6 +606,15 @@ def _target(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, ag
         return "protesters"
     return None
 
+
+#: Words after a trigger that name the state's armed men or their posts as whom it hit.
+_ARMED_TARGETS = re.compile(
+    r"\b(?:army|military|government|junta|police|security|gendarmerie)\s+(?:base|bases|positions?|posts?|convoys?|"
+    r"barracks|camps?|checkpoints?|forces|troops|soldiers|units?|patrols?|stations?|outposts?|vehicles?|officers?)\b|"
+    r"\b(?:soldiers|troops|policemen|policewomen|police officers|gendarmes|border guards|security personnel)\b")
+#: A toll of the state's armed men: "..., killing four policemen".
+_ARMED_VICTIMS = re.compile(r"\b(?:soldiers|troops|policemen|policewomen|police officers|officers|gendarmes|"
+                            r"border guards|security personnel|servicemen|service members)\b")
 
 #: A demonym before one of these names a place, not an actor: "the Israeli town of Metula".
 _PLACE_NOUN = re.compile(r"\s+(?:town|towns|village|villages|city|cities|port|capital|border|coast|coastline|region|"
@@ -765,19 +805,27 @@ def _capture_type(agent_ids, where, target) -> str:
     return "Non-state actor overtakes territory"
 
 
-def _with_victims(event: Event, text: str, reach, sentence_actors=()) -> Event:
+def _with_victims(event: Event, text: str, reach, sentence_actors=(), army=None) -> Event:
     """``event`` with the target its toll or aim names ("..., targeting a Hezbollah commander": Hezbollah;
-    "..., killing two men": civilians), when it had none."""
+    "..., killing two men": civilians; "..., killing four policemen": the army), when it had none; a
+    killing that did not say whom it hit is coded by that target."""
     from dataclasses import replace
 
     if event.target is not None:
         return event
-    aimed = next((a.actor for a in sentence_actors if reach[0] <= a.start < reach[1] and a.actor not in event.actors), None)
-    if aimed:
-        return replace(event, target=aimed)
-    if _civilian_words(text[reach[0]:reach[1]].lower()):
-        return replace(event, target="civilians")
-    return event
+    lower = text[reach[0]:reach[1]].lower()
+    target = next((a.actor for a in sentence_actors if reach[0] <= a.start < reach[1] and a.actor not in event.actors), None)
+    if target is None and army and army not in event.actors and _ARMED_VICTIMS.search(lower):
+        target = army
+    if target is None and _civilian_words(lower):
+        target = "civilians"
+    if target is None:
+        return event
+    kind = _coded_by_target(event.kind, event.trigger, target)
+    if kind != event.kind:
+        types = event_kinds()[kind]
+        return replace(event, kind=kind, target=target, event_type=types["event_type"], sub_event_type=types["sub_event_type"])
+    return replace(event, target=target)
 
 
 def _victims_from_next(events: list[Event], text: str, extraction: Extraction) -> list[Event]:
