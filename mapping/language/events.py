@@ -194,7 +194,10 @@ _CLAUSE_BREAK = re.compile(r";|\s[—–]\s|:\s|,\s+(?=(?:which|who|whom|whose|w
                            r",\s+(?=(?:(?:hours|days|weeks|months|shortly|soon|just|a\s+day|a\s+week)\s+)?(?:after|before)\s+\w+ing\b)|"
                            # "Strikes hit Nabatieh, and Israeli troops pushed into Khiam": a new subject, a new clause
                            r",\s+(?=and\s+(?:the\s+)?[A-Z][\w-]*\s+(?:troops|forces|soldiers|fighters|militants|"
-                           r"militias?|army|police|jets|warplanes|drones|aircraft|officials|authorities|rebels)\b)")
+                           r"militias?|army|police|jets|warplanes|drones|aircraft|officials|authorities|rebels)\b)|"
+                           # "..., and tanks shelled Deir al-Balah": a new subject of arms, a new clause
+                           r",\s+(?=and\s+(?:the\s+)?(?:tanks|troops|soldiers|fighters|militants|gunmen|warplanes|jets|"
+                           r"drones|artillery|police)\s+[a-z]+ed\b)")
 _VICTIMS = re.compile(r"\b(?:killing|killed|injuring|injured|wounding|wounded|leaving|targeting|hitting)\b")
 #: Participles that say what an event aimed at ("..., targeting a Hezbollah commander"), not a second event.
 _AIMING = frozenset({"targeting", "hitting"})
@@ -202,6 +205,8 @@ _AIMING = frozenset({"targeting", "hitting"})
 _TOLL_KINDS = frozenset({"strike", "shelling", "explosion", "suicide_bombing", "clash", "grenade", "capture", "attack"})
 
 
+#: Kinds of a verb that a strike noun right before it is the subject of: "an airstrike hit a school".
+_STRIKE_VERB_KINDS = frozenset({"strike", "shelling", "assault"})
 #: Kinds of violence whose object may be a trigger noun of presence: "ambushed a patrol", "shelled a checkpoint".
 _VIOLENT_KINDS = _TOLL_KINDS | {"assault", "looting", "abduction"}
 #: Trigger nouns that, as the object of an act of violence, say whom it hit rather than an event of their own.
@@ -357,7 +362,9 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
             t_start, t_end = tokens[i].start, tokens[i + n - 1].end
             clause = next(((a, b) for a, b in clauses if a <= t_start < b), (s_start, s_end))
             # The trigger reaches up to the next trigger in its clause (its object and adjuncts).
-            next_start = next((tokens[j].start for j, _, _ in found[index + 1:] if tokens[j].start < clause[1]), clause[1])
+            # ("killed three people in a raid on the camp": a trigger noun of manner leaves the object to the verb too)
+            next_start = next((tokens[j].start for j, _, _ in found[index + 1:] if tokens[j].start < clause[1]
+                               and not _MANNER.search(text[t_end:tokens[j].start])), clause[1])
             reach = (t_end, next_start)
             pos = _part_of_speech(words, i, n, pattern, tokens, actor_at)
             kind, sub_event_type = _refine(pattern.kind, text[clause[0]:clause[1]].lower(), text[clause[0]:t_start].lower())
@@ -368,11 +375,15 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
                 sentence_events[-1] = _with_victims(sentence_events[-1], text, reach, sentence_actors, army_here)
                 continue
             following = found[index + 1] if index + 1 < len(found) else None
+            verb_of_noun = None  # the verb a trigger noun is the subject of, when absorbed: its object is where
             if pos == "noun" and kind in _TOLL_KINDS and following and tokens[following[0]].start < clause[1] \
-                    and following[2].kind == "attack" and _VICTIMS.match(words[following[0]]):
-                # "A Malian army airstrike killed 12 civilians near Kidal": the strike is the subject of the
-                # toll verb, and the verb's object and places are the strike's.
+                    and ((following[2].kind == "attack" and _VICTIMS.match(words[following[0]]))
+                         or (following[2].kind in _STRIKE_VERB_KINDS and following[2].pos == "verb"
+                             and following[0] == i + n)):
+                # "A Malian army airstrike killed 12 civilians near Kidal", "an airstrike hit a school": the strike
+                # is the subject of the verb, and the verb's object and places are the strike's.
                 absorbed.add(index + 1)
+                verb_of_noun = following
                 reach = (t_end, next((tokens[j].start for j, _, _ in found[index + 2:] if tokens[j].start < clause[1]),
                                      clause[1]))
             if kind in _VIOLENT_KINDS and following and following[2].kind in _OBJECT_KINDS \
@@ -391,6 +402,9 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
             target = _target(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, agent, army_here, kind, pattern)
             kind = _coded_by_target(kind, " ".join(words[i:i + n]), target)
             where = _where(text, places, tokens, i, n, pos, passive, clause, reach)
+            if verb_of_noun is not None:
+                # "Russian missiles hit Kyiv": the place is the verb's object.
+                where = _where(text, places, tokens, verb_of_noun[0], verb_of_noun[1], "verb", False, clause, reach) or where
             if not where:
                 where = _elsewhere(text, places, located, t_start, t_end, clause, si, s_start)
             when = _when(text, times, clause, t_start, published, s_start)
@@ -500,9 +514,16 @@ def _agent(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, act
             agent = next((a for a in sentence_actors if after <= a.start < reach[1]), None)
             if agent:
                 return (agent.actor,)
+        if previous and _MANNER.search(text[clause[0]:tokens[i].start]):
+            # "Israeli forces killed four people in a raid on the camp": the raid is theirs, whoever it hit.
+            return previous
         subject = _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start)
         return subject if subject else ()
     return _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, verb=True)
+
+
+#: A trigger noun after these words names how the clause's act was done: "killed four people in a raid".
+_MANNER = re.compile(r"\b(?:in|during|amid)\s+(?:a|an|the|two|three|several|their|its)\s+(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
 
 
 def _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, verb=False):
@@ -530,8 +551,14 @@ def _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, 
         # "The UN condemned the strike on Damascus": the UN spoke; who struck is only what follows it says.
         span = text[chosen[-1].end + speech:t_start]
     words_before = span.lower()
-    if re.search(r"(?:^|[\s,])(?:the\s+)?(?:army|military|troops|soldiers|government forces|government troops|"
-                 r"security forces|armed forces|air force|junta)\b(?:'s)?[^,;]*$", words_before):
+    armed = re.search(r"(?:^|[\s,])(?:the\s+)?(army|military|troops|soldiers|government forces|government troops|"
+                      r"security forces|armed forces|air force|junta)\b(?:'s)?[^,;]*$", words_before)
+    if armed:
+        if armed.group(1) in ("troops", "soldiers") and len(previous or ()) == 1 and previous[0] != army \
+                and getattr(actors().get(previous[0]), "kind", None) in ("state", "state_force"):
+            # "Israeli forces raided Jenin. Troops also raided Nur Shams": the troops of the state just named,
+            # not the army of the state the report is most about.
+            return previous
         return (army,) if army else ()
     if re.match(r"\W*(?:it|they|its|their)\b", span, re.I) or re.search(r"\b(?:it|they)\s+(?:\w+\s+){0,2}$", span, re.I):
         return previous
@@ -579,12 +606,16 @@ def _target(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, ag
     span = text[tokens[i + n - 1].end:reach[1]]
     lower = span.lower()
     between = re.search(r"between\s+(?:the\s+)?[\w\s'-]+?\s+and\s+(?:the\s+)?", lower)
-    after = [a for a in sentence_actors if tokens[i + n - 1].end <= a.start < reach[1] and a.actor not in agent_ids
+    told = _ATTRIBUTION.search(text, tokens[i + n - 1].end, reach[1])
+    stop = told.start() if told else reach[1]
+    after = [a for a in sentence_actors if tokens[i + n - 1].end <= a.start < stop and a.actor not in agent_ids
              and not re.search(r"\bby\s+(?:the\s+)?$", text[max(0, a.start - 8):a.start])
              and not (a.role == "demonym" and _PLACE_NOUN.match(text, a.end))]
     if after and after[0].role == "demonym" and kind not in ("visit", "meeting", "agreement") \
-            and _civilian_pattern().match(text[after[0].end:after[0].end + 30].lstrip().lower()):
-        return "civilians"  # "attacked Palestinian farmers": whom it hit are civilians, not the Palestinian state
+            and (_civilian_pattern().match(text[after[0].end:after[0].end + 30].lstrip().lower())
+                 or (kind == "attack" and _PEOPLE_OF.fullmatch(after[0].text))):
+        # "attacked Palestinian farmers", "killed four Palestinians": whom it hit are people, not a state
+        return "civilians"
     if between and after:
         return after[-1].actor
     if between and army and army not in agent_ids \
@@ -606,6 +637,13 @@ def _target(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, ag
         return "protesters"
     return None
 
+
+#: ", the Palestinian health ministry said", "according to Lebanese officials": who tells of the event, whose
+#: actors are neither its agent nor its target.
+_ATTRIBUTION = re.compile(r",\s+(?:the\s+|an?\s+)?(?:[\w'’-]+\s+){0,5}?(?:said|says|told|reported|added|stated)\b|"
+                          r"\baccording\s+to\b")
+#: A demonym that names people ("Palestinians", "Sudanese"), not the state's adjective.
+_PEOPLE_OF = re.compile(r"[A-Z][\w'’-]*(?:ans|ians|ites|is|ers|ese|ish|ch)s?|[A-Z][\w'’-]*s")
 
 #: Words after a trigger that name the state's armed men or their posts as whom it hit.
 _ARMED_TARGETS = re.compile(
@@ -733,6 +771,10 @@ def _when(text, times, clause, t_start, published, s_start) -> When | None:
         if lead and shift:
             days = shift_days(shift.group())
             return lead[0].shifted(days) if days is not None else None
+        if lead and re.fullmatch(r"\s*(?:(?:late|early)\s+)?(?:on|in|at)?\s*", text[s_start:lead[0].start], re.IGNORECASE):
+            # "On Sunday an airstrike hit Nuseirat, and tanks shelled Deir al-Balah": a time that opens the
+            # sentence dates each of its clauses.
+            return lead[0]
         return None
     before = [w for w in inside if w.end <= t_start]
     when = before[-1] if before else inside[0]
@@ -751,11 +793,15 @@ def _when(text, times, clause, t_start, published, s_start) -> When | None:
     return when
 
 
+_MONTH_OF_MAY = re.compile(r"\bMay(?=\s+\d)|(?<=\d)\s+May\b|\bMay(?=,?\s+(?:19|20)\d\d\b)")
+
+
 def _context(text, tokens, i, pos, clause, s_start, kind, when, published, where, agent, target=None) -> str | None:
     """Why an event is not part of the current situation (None: it is)."""
     t_start = tokens[i].start
-    before_clause = text[clause[0]:t_start].lower()
-    before_sentence = text[s_start:t_start].lower()
+    # The month of May is no modal verb: "GAZA, May 14 - Israeli tanks advanced".
+    before_clause = _MONTH_OF_MAY.sub("  ", text[clause[0]:t_start]).lower()
+    before_sentence = _MONTH_OF_MAY.sub("  ", text[s_start:t_start]).lower()
     prev = tokens[i - 1].text.lower() if i > 0 else ""
     if prev == "to" or (prev in ("would", "will", "could", "might", "may", "shall") or
                         re.search(r"\b(?:would|will|could|might|may|shall)\s+(?:\w+\s+){0,2}$", before_clause)):
