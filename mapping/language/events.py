@@ -432,7 +432,27 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
             previous_agent = current_agents[0]
         elif named:
             previous_agent = (named[0],)
-    return tuple(_victims_from_next(events, text, extraction))
+    return tuple(_the_named_group(_victims_from_next(events, text, extraction), extraction))
+
+
+#: Actors that stand for a group the report does not name ("militants", "rebels").
+_UNNAMED_GROUPS = frozenset({"rebels"})
+
+
+def _the_named_group(events: list[Event], extraction: Extraction) -> list[Event]:
+    """"Al-Shabaab attacked Jowhar ... The militants later withdrew": in a report that names one armed group
+    and no other, the militants and rebels it speaks of are that group (as an analyst codes them)."""
+    from dataclasses import replace
+
+    named = {a.actor for a in extraction.actor_mentions
+             if a.actor not in _UNNAMED_GROUPS and getattr(actors().get(a.actor), "kind", None) == "armed_group"
+             and a.actor != "israeli_settlers"}
+    if len(named) != 1:
+        return events
+    (group,) = named
+    swap = lambda actor: group if actor in _UNNAMED_GROUPS else actor  # noqa: E731
+    return [replace(e, actors=tuple(dict.fromkeys(swap(a) for a in e.actors)), target=swap(e.target))
+            if _UNNAMED_GROUPS & {*e.actors, e.target} else e for e in events]
 
 
 def _coded_by_target(kind: str, trigger: str, target: str | None) -> str:
