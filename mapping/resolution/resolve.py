@@ -22,7 +22,7 @@ from functools import cache
 
 from ..datafiles import package_json
 from ..language.extract import Extraction, Mention
-from ..gazetteer.places import AREA_KINDS, PHYSICAL_KINDS, SETTLEMENT_KINDS, BoundedMemo, Gazetteer, Place
+from ..gazetteer.places import AREA_KINDS, PHYSICAL_KINDS, SETTLEMENT_KINDS, SITE_KINDS, BoundedMemo, Gazetteer, Place
 from ..gazetteer.names import name_key, variant_key
 from .qualify import Qualifier, derive_geometry, find_qualifier
 from .ranking import CUE_KINDS, Candidates, Context, Cooccurrence, _km, calibrate, kind_group, match_kind, \
@@ -550,6 +550,10 @@ def _borders(extraction: Extraction, results, gazetteer: Gazetteer, context: Con
     countries = gazetteer.countries
     named_in = _CountriesNamed(results, extraction)
     strips: dict[tuple[str, str], object] = {}
+    sentence_places: dict[int, list[Resolution]] = {}  # the towns and sites each sentence names, in order
+    for r in results:
+        if r.resolved and r.place.kind in SETTLEMENT_KINDS | SITE_KINDS:
+            sentence_places.setdefault(r.mention.sentence_index, []).append(r)
     found = []
     for si, (s_start, s_end) in enumerate(extraction.sentences):
         for m in _BORDER.finditer(text, s_start, s_end):
@@ -581,12 +585,41 @@ def _borders(extraction: Extraction, results, gazetteer: Gazetteer, context: Con
                     break
             if geometry is None or geometry.is_empty:
                 continue
+            method = f"border:{a.country}-{b.country}"
+            if derive:
+                # "Metema, on the Sudanese border": the stretch of the border by the place the sentence names,
+                # not the whole 700 km of it.
+                for r in sentence_places.get(si, ()):
+                    stretch = _stretch_near(geometry, r.place.point)
+                    if stretch is not None:
+                        geometry, method = stretch, f"{method}+near:{r.place.id}"
+                        break
             sentence = text[s_start:s_end]
             mention = Mention(text[start:end], start, end, sentence, s_start, si, name_key(text[start:end]), (), "border")
             qualifier = Qualifier("", start, start, ("border",))
-            found.append(Resolution(mention, a, 0.6, f"border:{a.country}-{b.country}", ((b.id, 0.0),), qualifier,
-                                    geometry, "near"))
+            found.append(Resolution(mention, a, 0.6, method, ((b.id, 0.0),), qualifier, geometry, "near"))
     return found
+
+
+#: A place named in the same sentence as "the border" and at most this far from it says which stretch of the
+#: border is meant; the border area drawn is then the part within this distance (plus the place's own) of it.
+BORDER_NEAR_KM = 60.0
+
+
+def _stretch_near(strip, point):
+    """The part of a border ``strip`` near ``point`` (lon, lat), or None when the point is not near it."""
+    from shapely.geometry import Point
+    from shapely.ops import nearest_points
+    from .qualify import _local_crs, transform
+
+    nearest = nearest_points(strip, Point(point))[0]
+    km = _km(point, (nearest.x, nearest.y))
+    if km > BORDER_NEAR_KM:
+        return None
+    forward, back = _local_crs(round(point[0], 2), round(point[1], 2))
+    circle = transform(back.transform, transform(forward.transform, Point(point)).buffer((km + BORDER_NEAR_KM) * 1000))
+    stretch = strip.intersection(circle)
+    return stretch if not stretch.is_empty else None
 
 
 _PRONOUN_START = re.compile(r"\W*(?:it|they|its|their)\b", re.IGNORECASE)
