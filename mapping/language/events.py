@@ -367,7 +367,8 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
                                and not _MANNER.search(text[t_end:tokens[j].start])), clause[1])
             reach = (t_end, next_start)
             pos = _part_of_speech(words, i, n, pattern, tokens, actor_at)
-            kind, sub_event_type = _refine(pattern.kind, text[clause[0]:clause[1]].lower(), text[clause[0]:t_start].lower())
+            kind, sub_event_type = _refine(pattern.kind, text[clause[0]:clause[1]].lower(), text[clause[0]:t_start].lower(),
+                                           text[t_end:min(clause[1], t_end + _OBJECT_CHARS)].lower())
             if _VICTIMS.match(words[i]) and (pattern.kind == "attack" or words[i] in _AIMING) \
                     and any(e.kind in _TOLL_KINDS for e in sentence_events):
                 # "..., killing six people", "..., targeting a commander": the toll or aim of the event
@@ -396,7 +397,7 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
                                      clause[1]))
             passive = pos == "verb" and i > 0 and (words[i - 1] in _BE or (i > 1 and words[i - 2] in _BE))
             agent = _agent(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, actor_at, army_here,
-                           agent_here or previous_agent, s_start)
+                           agent_here or previous_agent, s_start, agent_here)
             if agent is None:
                 continue  # not an act of an actor ("aid trucks entered")
             target = _target(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, agent, army_here, kind, pattern)
@@ -475,15 +476,20 @@ def _same(a: Event, b: Event) -> bool:
         and a.actors == b.actors
 
 
-def _refine(kind: str, clause: str, before: str) -> tuple[str, str | None]:
+#: How far after a trigger its object is looked for (a rule with ``scope: object``).
+_OBJECT_CHARS = 40
+
+
+def _refine(kind: str, clause: str, before: str, after: str = "") -> tuple[str, str | None]:
     """The kind a clause's words make of a trigger (and a sub-event type, for protests); a rule with
-    ``scope: before`` looks only at the words before the trigger (its subject: "gunmen attacked")."""
+    ``scope: before`` looks only at the words before the trigger (its subject: "gunmen attacked"), one with
+    ``scope: object`` only at the few words after it (its object: "seized a tanker")."""
     sub = None
     for rule in _table()["refine"]:
         if kind not in rule["from"]:
             continue
         words = rule["words"]
-        where = before if rule.get("scope") == "before" else clause
+        where = {"before": before, "object": after}.get(rule.get("scope"), clause)
         if any(re.search(rf"\b{re.escape(w)}\b", where) for w in words) and not any(
                 re.search(rf"\b{re.escape(w)}\b", clause) for w in rule.get("unless", ())):
             if rule.get("sub_event_type"):
@@ -493,7 +499,8 @@ def _refine(kind: str, clause: str, before: str) -> tuple[str, str | None]:
     return kind, sub
 
 
-def _agent(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, actor_at, army, previous, s_start):
+def _agent(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, actor_at, army, previous, s_start,
+           current=()):
     """The agent(s) of a trigger as actor ids (an empty tuple: unknown); None when the subject is not an actor."""
     words = [t.text.lower() for t in tokens]
     if passive:
@@ -534,9 +541,10 @@ def _agent(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, act
             agent = next((a for a in sentence_actors if after <= a.start < reach[1]), None)
             if agent:
                 return (agent.actor,)
-        if previous and _MANNER.search(text[clause[0]:tokens[i].start]):
-            # "Israeli forces killed four people in a raid on the camp": the raid is theirs, whoever it hit.
-            return previous
+        if _MANNER.search(text[clause[0]:tokens[i].start]):
+            # "Israeli forces killed four people in a raid on the camp": the raid is theirs (the agent of this
+            # sentence's act), whoever it hit.
+            return current
         subject = _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start)
         return subject if subject else ()
     return _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, verb=True)
@@ -813,6 +821,10 @@ def _when(text, times, clause, t_start, published, s_start) -> When | None:
     return when
 
 
+#: After a trigger noun: it is the subject of driving people out ("fighting has displaced 200,000").
+_CAUSE_OF_FLIGHT = re.compile(r"(?:\s+(?:in|around|near|across|on|along)\s+(?:[\w'’-]+\s+){0,5}?[\w'’-]+)?"
+                              r"(?:\s+(?:has|have|had|which|that))?(?:\s+(?:since|already|now|so\s+far))?\s+"
+                              r"(?:displaced|uprooted|forced|driven|pushed)\b", re.IGNORECASE)
 _MONTH_OF_MAY = re.compile(r"\bMay(?=\s+\d)|(?<=\d)\s+May\b|\bMay(?=,?\s+(?:19|20)\d\d\b)")
 
 
@@ -841,6 +853,9 @@ def _context(text, tokens, i, pos, clause, s_start, kind, when, published, where
         # cause, an event; only what is condemned itself ("condemned the strike") is not reported here.
         if found and not re.search(r"\b(?:after|following|amid|when|since)\b", before_sentence[found[-1].end():]):
             return f"condemned ({cue!r}), not reported as happening"
+    if pos == "noun" and _CAUSE_OF_FLIGHT.match(text, tokens[i].end, clause[1]):
+        # "fighting has displaced 200,000 people": what drove people out, told without a place or a day of its own
+        return "a cause of displacement, not a reported event"
     if re.search(r"\bthe future of\b", before_sentence) or (pos == "noun" and re.search(r"\b(?:stakes|crux|future)\b",
                                                                                      before_sentence)):
         return "a topic of talks, not an event"
