@@ -187,6 +187,9 @@ class Place:
     countries: tuple[str, ...] = ()
     #: The ISO 3166-2 code of a first-level unit ("UA-14").
     code: str | None = None
+    #: For a world record, how many names the world store indexes for it (see ``WorldStore.names_known``):
+    #: a measure of how widely the place is known. 0 for the packs' records.
+    names_known: int = 0
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -342,7 +345,7 @@ class Gazetteer:
             population=w.population[row] or None, admin1=w.admin1[row], pack="geonames",
             source=w.source[row].replace("{geonameid}", str(gid)), label=(lon, lat) if has_area else None,
             bbox=w.bbox(row), admin_level=level, subtype=w.subtype[row],
-            countries=(w.country[row],) if w.country[row] else (), code=w.code[row],
+            countries=(w.country[row],) if w.country[row] else (), code=w.code[row], names_known=w.names_known(row),
         )
         if not has_area:
             place.__dict__["point"] = (lon, lat)  # what Place.point would compute from the Point

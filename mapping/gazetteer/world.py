@@ -432,6 +432,8 @@ class WorldStore:
         self._area = {k: arrays[k] for k in ("area_bbox", "area_coords", "area_rings", "area_parts", "area_geoms")}
         self._keys = _KeyIndex(arrays["key_blob"], arrays["key_off"], arrays["key_rows"], meta["key_buckets"])
         self._variants = _KeyIndex(arrays["vkey_blob"], arrays["vkey_off"], arrays["vkey_rows"], meta["vkey_buckets"])
+        self._key_rows = arrays["key_rows"]
+        self._names_known = None
         self._rows_by_id = None
 
     def __len__(self):
@@ -467,6 +469,16 @@ class WorldStore:
     def aliases(self, row: int) -> tuple[str, ...]:
         text = self._aliases[row]
         return tuple(text.split("\x1f")) if text else ()
+
+    def names_known(self, row: int) -> int:
+        """How many name keys lead to the row: its own name and the alternate names the store indexes
+        (GeoNames keeps many for a place the world writes about, one for a village; the ranker reads it
+        as how widely the place is known)."""
+        if self._names_known is None:
+            import numpy as np
+
+            self._names_known = np.bincount(np.asarray(self._key_rows), minlength=len(self))
+        return int(self._names_known[row])
 
     def _slot(self, row: int) -> int | None:
         if not isinstance(self._area_rows, dict):
@@ -588,6 +600,10 @@ class MergedStore:
     def aliases(self, row):
         part, local = self._part(row)
         return part.aliases(local)
+
+    def names_known(self, row):
+        part, local = self._part(row)
+        return part.names_known(local)
 
     def has_area(self, row):
         part, local = self._part(row)

@@ -77,7 +77,8 @@ def actors() -> dict[str, Actor]:
     """The actor registry shipped with the package, by id.
 
     Curated actors (``data/actors.json``) come first; every other country is an
-    actor too, named by its demonyms (``data/country_info.json``), in a neutral colour.
+    actor too, named by its demonyms (``data/country_info.json``), with its capital as its seat
+    ("Islamabad denies"), in a neutral colour.
     """
     data = package_json("actors.json")
     registry = {
@@ -88,14 +89,18 @@ def actors() -> dict[str, Actor]:
     }
     covered = {a.country for a in registry.values() if a.country and a.kind == "state"}
     taken = {w for a in registry.values() for w in (*a.names, *a.demonyms, *a.organisations)}
+    seats = {s for a in registry.values() for s in a.seats}
     countries = package_json("country_info.json")["countries"]
     for i, (iso, info) in enumerate(sorted(countries.items())):
         if iso in covered or not info.get("name"):
             continue
         actor_id = "country-" + iso.lower()
         demonyms = tuple(d for d in info["demonyms"] if d not in taken)
+        capital = info.get("capital")
+        seat = (capital,) if capital and capital not in seats and capital not in taken else ()
+        seats.update(seat)
         registry[actor_id] = Actor(actor_id, info["name"], "state", _NEUTRAL_COLORS[i % len(_NEUTRAL_COLORS)], iso,
-                                   (), demonyms, (), ())
+                                   (), demonyms, seat, ())
     return registry
 
 

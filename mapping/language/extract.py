@@ -1050,6 +1050,20 @@ def _longer_name(text: str, start: int, end: int, backwards: bool = False) -> st
     return text[start:stop].strip()
 
 
+#: Participles whose "by" names who acted: "the truce brokered by Washington and Doha".
+_AGENT_PARTICIPLES = frozenset("brokered mediated backed funded financed sponsored supported armed imposed ordered "
+                               "negotiated proposed drafted rejected accepted approved condemned criticised criticized "
+                               "announced claimed".split())
+
+
+def _agent_by(text: str, before_by: Token | None, prev: Token | None, tokens_after: list[Token]) -> bool:
+    """A capital or country after "by" and a participle of acting ("brokered by Washington", "backed by Iran"):
+    the government acted; no place is meant."""
+    if prev is None or before_by is None or prev.text != "by" or before_by.text.lower() not in _AGENT_PARTICIPLES:
+        return False
+    return text[before_by.end:prev.start] == " "
+
+
 def _is_metonymy(text: str, cand: Candidate, tokens_after: list[Token], prev: Token | None) -> bool:
     """A capital or country used for its government: the subject of an agent verb, not after a preposition."""
     if not tokens_after:
@@ -1159,7 +1173,8 @@ def extract_from(report: Report, found: list[Candidate], actor_mentions, spans, 
         k = bisect.bisect_left(starts, cand.start)
         prev = tokens[k - 1] if k > 0 else None
         after = [t for t in tokens[k:] if t.start >= cand.end][:5]
-        if role == "literal" and cand.ids and _is_metonymy(text, cand, after, prev):
+        if role == "literal" and cand.ids and (_is_metonymy(text, cand, after, prev)
+                                               or _agent_by(text, tokens[k - 2] if k > 1 else None, prev, after)):
             seat = seat_actor(text[cand.start:cand.end]) or _country_actor(gazetteer, cand.ids)
             if seat:
                 actor_mentions.append(ActorMention(seat, text[cand.start:cand.end], cand.start, cand.end, "seat"))

@@ -167,6 +167,9 @@ def static_features(place: Place, *, key: str, cue: str | None, mention_match: s
     if rank_population == 0 and n_candidates > 1:
         f["pop_first"] = 1.0
     f["ncand"] = math.log(n_candidates)
+    if place.names_known:
+        # How widely the place is known ("Gaza" the Palestinian city, 23 names, not the Mozambican province, 3)
+        f["lognames"] = math.log10(1 + place.names_known) / 2
     if cue:
         wanted = CUE_KINDS.get(cue)
         if wanted is not None:

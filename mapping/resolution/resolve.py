@@ -337,6 +337,8 @@ def _decide(m: Mention, ranked, match: str, model, text, mentions, gazetteer, de
                       f"a street's or an organisation's (toponym score {m.score:.2f}); {reason}")
         return Resolution(m, None, 0.0, "unresolved", reason=reason)
     ranked = _near_tie_to_the_report(ranked, context)
+    if m.role == "metonymic":
+        ranked = _the_seat_first(m, ranked)
     alternatives = _weighed(ranked[1:6])
     place, probability = ranked[0]
     if m.role == "possible":
@@ -455,6 +457,22 @@ def _stray_alternate_name(m: Mention, place: Place, match: str, context: Context
     return (match == "name" and place.pack == "geonames" and place.kind in SETTLEMENT_KINDS
             and context.total >= STRAY_MIN_CONTEXT and context.country_share(place.country) < LOOKALIKE_SHARE
             and match_kind(place, m.key, match) != "name" and not _known_respelling(m, place))
+
+
+def _the_seat_first(m: Mention, ranked):
+    """A name used for a government ("Washington reaffirmed", "a charge Islamabad denies") means the seat
+    of that government: the largest town of that name in the state's country comes first (not Washington
+    State, nor the Indian district town that GeoNames also calls Islamabad)."""
+    from ..language.actors import actor, seat_actor
+
+    state = actor(seat_actor(m.text))
+    if state is None or not state.country:
+        return ranked
+    seats = [pp for pp in ranked if pp[0].country == state.country and pp[0].kind in SETTLEMENT_KINDS]
+    if not seats or seats[0] is ranked[0]:
+        return ranked
+    seat = max(seats, key=lambda pp: pp[0].population or 0)
+    return [seat] + [pp for pp in ranked if pp is not seat]
 
 
 def _far_from_the_report(place: Place, context: Context) -> bool:
