@@ -1110,6 +1110,10 @@ def extract_from(report: Report, found: list[Candidate], actor_mentions, spans, 
     # A country's demonym ("Russian", "Canadians") is its country's demonym mention, whatever place a
     # gazetteer has of a similar name ("Americana").
     demonym_spans = _Spans(_demonym_spans(actor_mentions))
+    # A people's adjective ("Kurdish", "Druze") is no place either, whatever city GeoNames gives it as another
+    # name or spelling ("Kurdish" for Karaj).
+    people = {(a.start, a.end) for a in actor_mentions
+              if a.role == "demonym" and getattr(actors().get(a.actor), "kind", None) == "people"}
     mentions: list[Mention] = []
     associative: list[Mention] = []
     rejected: list[tuple[str, int, int, str]] = []
@@ -1136,6 +1140,8 @@ def extract_from(report: Report, found: list[Candidate], actor_mentions, spans, 
                 and scores[id(c)] >= _possible_floor(c, decisive[id(c)])}
     for cand in found:
         if demonym_spans.overlapping(cand.start, cand.end) and not _names_beyond_demonym(cand, demonym_spans):
+            continue
+        if (cand.start, cand.end) in people:
             continue
         score = scores[id(cand)]
         needed = needed_for(cand)
