@@ -142,6 +142,8 @@ def resolve(extraction: Extraction, gazetteer: Gazetteer, *, derive: bool = True
         context.add(votes[id(m)])
     if not associative:
         results = list(_between(tuple(results), text, derive))
+        if derive:
+            results = _stretches(results)
         results += _borders(extraction, results, gazetteer, context, derive)
     return tuple(sorted(results, key=lambda r: r.mention.start))
 
@@ -643,6 +645,48 @@ def _borders(extraction: Extraction, results, gazetteer: Gazetteer, context: Con
             qualifier = Qualifier("", start, start, ("border",))
             found.append(Resolution(mention, a, 0.6, method, ((b.id, 0.0),), qualifier, geometry, "near"))
     return found
+
+
+#: Features that run for hundreds of kilometres, of which a sentence naming a town beside one means the stretch
+#: by that town: "shelling along the Line of Control in Poonch", "the Dnipro near Kherson".
+_LONG_KINDS = frozenset({"line", "river", "canal"})
+
+
+def _stretches(results: list[Resolution]) -> list[Resolution]:
+    """Each line, river or canal resolved in a sentence that also names a town or site within
+    :data:`BORDER_NEAR_KM` of it, cut to the stretch near that place (its derived strip too, "along the
+    river"), the method saying which place: the event is there, not along the whole feature."""
+    from dataclasses import replace
+
+    long = [r for r in results if r.resolved and r.place.kind in _LONG_KINDS]
+    if not long:
+        return results
+    places: dict[int, list[Resolution]] = {}
+    areas: dict[int, list[Resolution]] = {}
+    for r in results:
+        if r.resolved and r.place.kind in SETTLEMENT_KINDS | SITE_KINDS:
+            places.setdefault(r.mention.sentence_index, []).append(r)
+        elif r.resolved and r.place.kind == "admin_area":
+            areas.setdefault(r.mention.sentence_index, []).append(r)
+    out = []
+    for r in results:
+        if r in long:
+            for near in places.get(r.mention.sentence_index, ()):
+                stretch = _stretch_near(r.geometry, near.place.point)
+                if stretch is not None:
+                    r = replace(r, geometry=stretch, method=f"{r.method}+near:{near.place.id}",
+                                geo_precision="part" if r.geo_precision == "site" else r.geo_precision)
+                    break
+            else:
+                # "on the Line of Actual Control in Ladakh": the stretch inside the province
+                for area in areas.get(r.mention.sentence_index, ()):
+                    inside = r.geometry.intersection(area.geometry.buffer(0.02))
+                    if not inside.is_empty and inside.length + inside.area < r.geometry.length + r.geometry.area:
+                        r = replace(r, geometry=inside, method=f"{r.method}+in:{area.place.id}",
+                                    geo_precision="part" if r.geo_precision == "site" else r.geo_precision)
+                        break
+        out.append(r)
+    return out
 
 
 #: A place named in the same sentence as "the border" and at most this far from it says which stretch of the
