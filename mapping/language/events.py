@@ -205,6 +205,8 @@ _AIMING = frozenset({"targeting", "hitting"})
 _TOLL_KINDS = frozenset({"strike", "shelling", "explosion", "suicide_bombing", "clash", "grenade", "capture", "attack"})
 
 
+#: Adverbs between a strike noun and its verb: "Houthi shelling also hit Maqbanah".
+_ADVERBS_BEFORE_VERB = frozenset({"also", "reportedly", "later", "again", "then", "allegedly", "apparently", "further"})
 #: Kinds of a verb that a strike noun right before it is the subject of: "an airstrike hit a school".
 _STRIKE_VERB_KINDS = frozenset({"strike", "shelling", "assault"})
 #: Kinds of violence whose object may be a trigger noun of presence: "ambushed a patrol", "shelled a checkpoint".
@@ -324,6 +326,15 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
     for r in resolutions:
         names_by_sentence.setdefault(r.mention.sentence_index, []).append((r.mention.start, r.mention.end))
 
+    groups = [(a.start, a.actor) for a in actor_mentions
+              if getattr(actors().get(a.actor), "kind", None) == "armed_group" and a.actor not in _UNNAMED_GROUPS]
+    group_starts = [start for start, _ in groups]
+
+    def last_group(offset: int) -> str | None:
+        """The armed group named last before ``offset`` ("the group", "the militants" refer back to it)."""
+        k = bisect.bisect_left(group_starts, offset) - 1
+        return groups[k][1] if k >= 0 else None
+
     events: list[Event] = []
     previous_agent: tuple[str, ...] = ()
     for si, (s_start, s_end) in enumerate(extraction.sentences):
@@ -380,24 +391,30 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
             if pos == "noun" and kind in _TOLL_KINDS and following and tokens[following[0]].start < clause[1] \
                     and ((following[2].kind == "attack" and _VICTIMS.match(words[following[0]]))
                          or (following[2].kind in _STRIKE_VERB_KINDS and following[2].pos == "verb"
-                             and following[0] == i + n)):
+                             and (following[0] == i + n or (following[0] == i + n + 1
+                                                             and words[i + n] in _ADVERBS_BEFORE_VERB)))):
                 # "A Malian army airstrike killed 12 civilians near Kidal", "an airstrike hit a school": the strike
                 # is the subject of the verb, and the verb's object and places are the strike's.
                 absorbed.add(index + 1)
                 verb_of_noun = following
                 reach = (t_end, next((tokens[j].start for j, _, _ in found[index + 2:] if tokens[j].start < clause[1]),
                                      clause[1]))
-            if kind in _VIOLENT_KINDS and following and following[2].kind in _OBJECT_KINDS \
-                    and tokens[following[0]].start < clause[1] and following[0] - (i + n) <= 3 \
-                    and not re.search(r"[,;:]", text[t_end:tokens[following[0]].start]):
+            # (after "drone attacks also hit", the verb's object: the trigger after the verb)
+            at = index + 2 if verb_of_noun is not None else index + 1
+            obj = found[at] if at < len(found) else None
+            act_end = tokens[verb_of_noun[0] + verb_of_noun[1] - 1].end if verb_of_noun is not None else t_end
+            last = verb_of_noun[0] + verb_of_noun[1] if verb_of_noun is not None else i + n
+            if kind in _VIOLENT_KINDS and obj and obj[2].kind in _OBJECT_KINDS \
+                    and tokens[obj[0]].start < clause[1] and obj[0] - last <= 3 \
+                    and not re.search(r"[,;:]", text[act_end:tokens[obj[0]].start]):
                 # "ambushed a police patrol", "attacked a checkpoint": the patrol is whom the act hit, not an
                 # event of its own; the act's object and places reach past it.
-                absorbed.add(index + 1)
-                reach = (t_end, next((tokens[j].start for j, _, _ in found[index + 2:] if tokens[j].start < clause[1]),
+                absorbed.add(at)
+                reach = (t_end, next((tokens[j].start for j, _, _ in found[at + 1:] if tokens[j].start < clause[1]),
                                      clause[1]))
             passive = pos == "verb" and i > 0 and (words[i - 1] in _BE or (i > 1 and words[i - 2] in _BE))
             agent = _agent(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, actor_at, army_here,
-                           agent_here or previous_agent, s_start, agent_here)
+                           agent_here or previous_agent, s_start, agent_here, last_group)
             if agent is None:
                 continue  # not an act of an actor ("aid trucks entered")
             target = _target(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, agent, army_here, kind, pattern)
@@ -500,7 +517,7 @@ def _refine(kind: str, clause: str, before: str, after: str = "") -> tuple[str, 
 
 
 def _agent(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, actor_at, army, previous, s_start,
-           current=()):
+           current=(), last_group=None):
     """The agent(s) of a trigger as actor ids (an empty tuple: unknown); None when the subject is not an actor."""
     words = [t.text.lower() for t in tokens]
     if passive:
@@ -545,24 +562,28 @@ def _agent(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, act
             # "Israeli forces killed four people in a raid on the camp": the raid is theirs (the agent of this
             # sentence's act), whoever it hit.
             return current
-        subject = _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start)
+        subject = _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, last_group=last_group)
         return subject if subject else ()
-    return _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, verb=True)
+    return _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, verb=True, last_group=last_group)
 
 
+#: "fighters of the X", "members of X": an armed group named after "of" is who acts.
+_MEMBERS_OF = re.compile(r"\b(?:fighters|forces|troops|soldiers|militants|members|units|militiamen|gunmen|elements)\s+"
+                         r"of\s+(?:the\s+)?$", re.IGNORECASE)
 #: A trigger noun after these words names how the clause's act was done: "killed four people in a raid".
 _MANNER = re.compile(r"\b(?:in|during|amid)\s+(?:a|an|the|two|three|several|their|its)\s+(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
 
 
-def _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, verb=False):
+def _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, verb=False, last_group=None):
     """The actor that is the subject before token ``i`` in its clause ((): unknown; None: not an actor)."""
     t_start = tokens[i].start
     before = [a for a in sentence_actors if clause[0] <= a.start < t_start]
     span = text[clause[0]:t_start]
     # An actor governed by a preposition is not the subject ("condemnation from Damascus", "with Russia").
-    before = [a for a in before if not re.search(r"\b(?:from|with|of|to|against|for|by|about|on|over|at|in|into|near|"
-                                                 r"towards|toward|across|inside)\s+(?:the\s+)?$",
-                                                 text[max(clause[0], a.start - 12):a.start], re.I)
+    before = [a for a in before if (not re.search(r"\b(?:from|with|of|to|against|for|by|about|on|over|at|in|into|near|"
+                                                  r"towards|toward|across|inside)\s+(?:the\s+)?$",
+                                                  text[max(clause[0], a.start - 12):a.start], re.I)
+                                    or _MEMBERS_OF.search(text, max(clause[0], a.start - 30), a.start))
               # "the Israeli port of Eilat": a demonym before a place noun names the place, not who acts
               and not (a.role == "demonym" and _PLACE_NOUN.match(text, a.end))]
     if before:
@@ -588,7 +609,14 @@ def _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, 
             # not the army of the state the report is most about.
             return previous
         return (army,) if army else ()
-    if re.match(r"\W*(?:it|they|its|their)\b", span, re.I) or re.search(r"\b(?:it|they)\s+(?:\w+\s+){0,2}$", span, re.I):
+    group = re.search(r"\bthe\s+(?:group|movement|militia|militants|rebels|insurgents|jihadists)\s+(?:\w+\s+){0,2}$",
+                      span, re.I)
+    if group and last_group is not None:
+        named = last_group(t_start)
+        if named:
+            return (named,)  # "after the group detained UN staff": the armed group last named
+    if re.match(r"\W*(?:it|they|its|their|the\s+group|the\s+movement|the\s+militia)\b", span, re.I) \
+            or re.search(r"\b(?:it|they|the\s+group|the\s+movement|the\s+militia)\s+(?:\w+\s+){0,2}$", span, re.I):
         return previous
     if verb and tokens[i].text.lower().endswith("ing") and re.search(r"\b(?:after|before|while|since)\s*$", span, re.I):
         # "..., days after seizing Bara": a gerund's subject is the sentence's agent before it.
@@ -614,9 +642,16 @@ def _speaker(gap: str) -> int | None:
     struck" keeps Israel through the pronoun)."""
     lower = gap.lower()
     last = max((m.end() for m in _stance_pattern().finditer(lower)), default=None)
-    if last is None or re.match(r"\s+(?:that\s+)?(?:it|they|its|their|he|she)\b", lower[last:]):
+    if last is None or _SAID_OF_ITSELF.match(lower, last):
         return None
     return last
+
+
+#: After a verb of speech: the speaker speaks of its own act ("said on Tuesday it had attacked", "said the group
+#: had fired", "said its fighters ambushed").
+_SAID_OF_ITSELF = re.compile(r"(?:\s+(?:on|late|early|earlier|later|in|at|this|last|overnight|yesterday|today)"
+                             r"(?:\s+[\w-]+){0,2}?)?(?:,)?\s+(?:that\s+)?(?:it|they|its|their|he|she|the\s+group|"
+                             r"the\s+movement|the\s+militia|the\s+organi[sz]ation)\b")
 
 
 def _target(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, agent, army, kind, pattern=None):
@@ -638,7 +673,8 @@ def _target(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, ag
     stop = told.start() if told else reach[1]
     after = [a for a in sentence_actors if tokens[i + n - 1].end <= a.start < stop and a.actor not in agent_ids
              and not re.search(r"\bby\s+(?:the\s+)?$", text[max(0, a.start - 8):a.start])
-             and not (a.role == "demonym" and _PLACE_NOUN.match(text, a.end))]
+             and not (a.role == "demonym" and _PLACE_NOUN.match(text, a.end))
+             and not _FLAG.match(text, a.end)]
     if after and after[0].role == "demonym" and kind not in ("visit", "meeting", "agreement") \
             and (_civilian_pattern().match(text[after[0].end:after[0].end + 30].lstrip().lower())
                  or (kind == "attack" and _PEOPLE_OF.fullmatch(after[0].text))):
@@ -670,6 +706,8 @@ def _target(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, ag
 #: actors are neither its agent nor its target.
 _ATTRIBUTION = re.compile(r",\s+(?:the\s+|an?\s+)?(?:[\w'’-]+\s+){0,5}?(?:said|says|told|reported|added|stated)\b|"
                           r"\baccording\s+to\b")
+#: "Liberian-flagged", "Greek-owned": a ship's flag or owner, no party to the event.
+_FLAG = re.compile(r"-(?:flagged|registered|owned|operated|managed|bound)\b")
 #: A demonym that names people ("Palestinians", "Sudanese"), not the state's adjective.
 _PEOPLE_OF = re.compile(r"[A-Z][\w'’-]*(?:ans|ians|ites|is|ers|ese|ish|ch)s?|[A-Z][\w'’-]*s")
 
@@ -736,7 +774,19 @@ def _where(text, places, tokens, i, n, pos, passive, clause, reach) -> list[Reso
         subject = [r for r in places if clause[0] <= r.mention.start < tokens[i].start]
         if subject:
             chosen = subject[-1:] + chosen
-    return _most_specific(chosen)
+    return _most_specific(_without_reference_points(text, chosen))
+
+
+def _without_reference_points(text, chosen: list[Resolution]) -> list[Resolution]:
+    """Leave out a place that only says where the one before it lies: "Maqbanah, west of Taiz", "Dilling,
+    150 km north of Kadugli" happened in Maqbanah and Dilling."""
+    out: list[Resolution] = []
+    for r in chosen:
+        q = r.qualifier
+        if out and q is not None and q.bearing is not None and text[out[-1].mention.end:q.start].strip() == ",":
+            continue
+        out.append(r)
+    return out
 
 
 def _elsewhere(text, places, located, t_start, t_end, clause, si, s_start) -> list[Resolution]:
@@ -825,6 +875,9 @@ def _when(text, times, clause, t_start, published, s_start) -> When | None:
 _CAUSE_OF_FLIGHT = re.compile(r"(?:\s+(?:in|around|near|across|on|along)\s+(?:[\w'’-]+\s+){0,5}?[\w'’-]+)?"
                               r"(?:\s+(?:has|have|had|which|that))?(?:\s+(?:since|already|now|so\s+far))?\s+"
                               r"(?:displaced|uprooted|forced|driven|pushed)\b", re.IGNORECASE)
+#: Before a trigger noun: it is what drove people out ("were displaced by flooding and fighting").
+_DRIVEN_BY = re.compile(r"\b(?:displaced|uprooted|driven\s+out|forced\s+to\s+flee|fled)\s+(?:\w+\s+){0,3}?"
+                        r"(?:by|from)\s+(?:the\s+)?(?:\w+\s+(?:and|or)\s+)?$", re.IGNORECASE)
 _MONTH_OF_MAY = re.compile(r"\bMay(?=\s+\d)|(?<=\d)\s+May\b|\bMay(?=,?\s+(?:19|20)\d\d\b)")
 
 
@@ -853,7 +906,8 @@ def _context(text, tokens, i, pos, clause, s_start, kind, when, published, where
         # cause, an event; only what is condemned itself ("condemned the strike") is not reported here.
         if found and not re.search(r"\b(?:after|following|amid|when|since)\b", before_sentence[found[-1].end():]):
             return f"condemned ({cue!r}), not reported as happening"
-    if pos == "noun" and _CAUSE_OF_FLIGHT.match(text, tokens[i].end, clause[1]):
+    if pos == "noun" and (_CAUSE_OF_FLIGHT.match(text, tokens[i].end, clause[1])
+                          or _DRIVEN_BY.search(text[max(clause[0], t_start - 60):t_start])):
         # "fighting has displaced 200,000 people": what drove people out, told without a place or a day of its own
         return "a cause of displacement, not a reported event"
     if re.search(r"\bthe future of\b", before_sentence) or (pos == "noun" and re.search(r"\b(?:stakes|crux|future)\b",

@@ -54,7 +54,7 @@ _QUALIFIER = re.compile(
     re.IGNORECASE,
 )
 _DISTANCE = re.compile(
-    rf"(?P<n>\d+(?:[.,]\d+)?)\s*(?P<unit>km|kilometres|kilometers|miles|mi|metres|meters|m)\s+(?:\([^()]{{0,30}}\)\s*)?(?P<dir>{_DIRECTION_WORDS})?\s*(?:of|from)\s+(?:the\s+)?$",
+    rf"(?P<n>\d+(?:[.,]\d+)?)\s*(?P<unit>km|kilometres|kilometers|nautical\s+miles|nm|miles|mi|metres|meters|m)\s+(?:\([^()]{{0,30}}\)\s*)?(?P<dir>{_DIRECTION_WORDS})?\s*(?:of|from)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
 # "Beirut's southern suburbs", "Khartoum's northern outskirts", "Aleppo's eastern districts", "Pokrovsk's centre":
@@ -74,6 +74,7 @@ _ALONG = re.compile(r"\balong\s+(?:the\s+)?$", re.IGNORECASE)
 _LAST_WORDS = frozenset({"of", "the", "from", "near", "around", "outside", "to", "nearby", "central", "rural", "centre",
                          "center", "heart", "off", "along", *DIRECTIONS})
 _UNIT_M = {"km": 1000, "kilometres": 1000, "kilometers": 1000, "miles": 1609.344, "mi": 1609.344,
+           "nautical miles": 1852.0, "nm": 1852.0,
            "metres": 1, "meters": 1, "m": 1}
 
 
@@ -113,7 +114,7 @@ def find_qualifier(text: str, sentence_start: int, mention_start: int) -> Qualif
     distance = _DISTANCE.search(left)
     if distance:
         n = float(distance.group("n").replace(",", "."))
-        metres = n * _UNIT_M[distance.group("unit").lower()]
+        metres = n * _UNIT_M[" ".join(distance.group("unit").lower().split())]
         bearing = DIRECTIONS.get((distance.group("dir") or "").lower())
         return Qualifier(distance.group(), window_start + distance.start(), mention_start, ("offset",), bearing, metres)
     m = _QUALIFIER.search(left, _qualifier_search_start(left))
