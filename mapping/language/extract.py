@@ -244,6 +244,9 @@ _LIST_SEP = re.compile(r"^\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*/\s*
 _DECISIVE_CUES = frozenset({"province", "governorate", "district", "subdistrict", "oblast", "raion", "county",
                             "village", "town", "city", "camp", "region", "municipality", "countryside", "area",
                             "township", "territory"})
+#: Cues naming an administrative unit: with a candidate unit of that name, the name says what it is.
+_UNIT_CUES = frozenset({"province", "governorate", "district", "subdistrict", "oblast", "raion", "county", "region",
+                        "municipality", "township", "territory", "state", "prefecture", "department"})
 #: Words that may lead a longer name without being one ("As Suwayda", "Al Qunaytirah").
 _LEADING_ARTICLES = _ARTICLE_WORDS | {"al", "el"}
 _DIRECTION_WORDS = frozenset("north south east west northern southern eastern western central northeast northwest "
@@ -1056,6 +1059,18 @@ _AGENT_PARTICIPLES = frozenset("brokered mediated backed funded financed sponsor
                                "announced claimed".split())
 
 
+#: What a government has: "Moscow's troops", "Kyiv's forces", "Tehran's proxies".
+_GOVERNMENT_NOUNS = frozenset("troops forces army military soldiers government officials ministry envoy ambassador "
+                              "diplomats negotiators offensive drones missiles jets warplanes navy proxies allies "
+                              "campaign invasion war regime leadership".split())
+
+
+def _seat_possessive(text: str, cand: Candidate, tokens_after: list[Token]) -> bool:
+    """A seat of government in the possessive before what a government has ("Moscow's troops"): the state."""
+    return (text[cand.end:cand.end + 2] in ("'s", "’s") and bool(tokens_after)
+            and tokens_after[0].text.lower() in _GOVERNMENT_NOUNS and seat_actor(text[cand.start:cand.end]) is not None)
+
+
 def _agent_by(text: str, before_by: Token | None, prev: Token | None, tokens_after: list[Token]) -> bool:
     """A capital or country after "by" and a participle of acting ("brokered by Washington", "backed by Iran"):
     the government acted; no place is meant."""
@@ -1180,7 +1195,8 @@ def extract_from(report: Report, found: list[Candidate], actor_mentions, spans, 
         prev = tokens[k - 1] if k > 0 else None
         after = [t for t in tokens[k:] if t.start >= cand.end][:5]
         if role == "literal" and cand.ids and (_is_metonymy(text, cand, after, prev)
-                                               or _agent_by(text, tokens[k - 2] if k > 1 else None, prev, after)):
+                                               or _agent_by(text, tokens[k - 2] if k > 1 else None, prev, after)
+                                               or _seat_possessive(text, cand, after)):
             seat = seat_actor(text[cand.start:cand.end]) or _country_actor(gazetteer, cand.ids)
             if seat:
                 actor_mentions.append(ActorMention(seat, text[cand.start:cand.end], cand.start, cand.end, "seat"))
@@ -1214,12 +1230,12 @@ def extract_from(report: Report, found: list[Candidate], actor_mentions, spans, 
 #: seized and named with a capital is a place far more often than not. ``country`` (a country's own name
 #: after a locative preposition: "crossed into Chad", "fled to Jordan") too: the corpora rarely hold a
 #: country whose name is also a first name, and a person is seldom "into" or "in" anyone.
-DECISIVE_FLOORS = {"cue": 0.2, "dateline": 0.2, "target": 0.1, "named-feature": 0.1, "country": 0.1, "locative": 0.3,
-                   "list": 0.35, "located": 0.35}
+DECISIVE_FLOORS = {"unit": 0.1, "cue": 0.2, "dateline": 0.2, "target": 0.1, "named-feature": 0.1, "country": 0.1,
+                   "locative": 0.3, "list": 0.35, "located": 0.35}
 #: Evidence the toponym model cannot weigh (the corpora it learned from hardly hold it): a name admitted on
 #: it counts as at least as likely a place as the model's own threshold, so its confidence says "borderline"
 #: rather than "probably not" (drawn hollow, not left unresolved for want of a score).
-UNSEEN_EVIDENCE = frozenset({"target", "named-feature", "country"})
+UNSEEN_EVIDENCE = frozenset({"target", "named-feature", "country", "unit"})
 #: A title or role word before a name and another capitalised word joined to it after ("his Russian
 #: counterpart Vladimir Putin", "Mayor Austin Smith"): a person's full name, whatever the name is alone.
 _PERSON_FULL_NAME = frozenset({"person:title-before", "inside-name:before-capital"})
@@ -1283,7 +1299,8 @@ def _blocking(cand: Candidate) -> bool:
 
 
 def _decisive(cand: Candidate, gazetteer: Gazetteer | None = None) -> str | None:
-    """What in the words around the name says it is a place, or None: ``"cue"`` (a place-type cue,
+    """What in the words around the name says it is a place, or None: ``"unit"`` (a unit word after a
+    name the gazetteer has as such a unit: "Lubero territory", "Rakhine State"), ``"cue"`` (a place-type cue,
     "the village of X", "X province"), ``"dateline"``, ``"locative"`` (a locative preposition before
     it), ``"country"`` (a country's own name after one), ``"list"`` (beside known places in a list),
     ``"located"`` (placed in a known country or region: "Khiam in southern Lebanon").
@@ -1293,9 +1310,11 @@ def _decisive(cand: Candidate, gazetteer: Gazetteer | None = None) -> str | None
     preposition before it is no evidence, unless the name is a major place's ("moved to Mobile")."""
     if _blocking(cand):
         return None
+    features = set(cand.features)
+    if cand.cue in _UNIT_CUES and {"k:admin1", "k:admin2"} & features:
+        return "unit"  # "Lubero territory", "Rakhine State": a unit the gazetteer has by that name
     if cand.cue in _DECISIVE_CUES:
         return "cue"
-    features = set(cand.features)
     if {"dateline", "dateline-caps"} & features:
         return "dateline"
     if _after_attack_verb(cand):
