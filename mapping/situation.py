@@ -530,8 +530,8 @@ def _feature(key, group, report: Report) -> Feature:
         name = phrase[4:] if phrase.lower().startswith("the ") else phrase
         name = name[:1].upper() + name[1:]
         if "border" in r.qualifier.rules and r.alternatives:
-            other = r.alternatives[0][0].replace("country-", "").upper()
-            name = f"{name} ({'–'.join(sorted((place.country, other)))})"
+            others = [alternative.replace("country-", "").upper() for alternative, _ in r.alternatives]
+            name = f"{name} ({'–'.join(sorted((place.country, *others)))})"
     else:
         name = place.name
     kind = group["kind"]

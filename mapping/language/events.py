@@ -694,14 +694,16 @@ def _target(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, ag
                                                        "withdrawal", "protest") \
             and _ARMED_TARGETS.search(lower):
         return army  # "shelled government positions", "attacked an army base", "a police station": the state's forces
-    if kind in ("arrest", "abduction", "attack", "sexual_violence") or _civilian_words(lower):
-        if _civilian_words(lower):
-            return "civilians"
+    if kind not in _TERRITORIAL_KINDS and _civilian_words(lower):
+        return "civilians"  # (a village captured or entered is territory, not its people)
     if re.search(r"\b(?:protesters|demonstrators|protestors)\b", lower):
         return "protesters"
     return None
 
 
+#: Kinds whose object is ground, not people: "captured the village of X" names no victims.
+_TERRITORIAL_KINDS = frozenset({"capture", "incursion", "withdrawal", "patrol", "deployment", "presence", "base",
+                                "checkpoint", "handover", "visit", "meeting", "agreement"})
 #: ", the Palestinian health ministry said", "according to Lebanese officials": who tells of the event, whose
 #: actors are neither its agent nor its target.
 _ATTRIBUTION = re.compile(r",\s+(?:the\s+|an?\s+)?(?:[\w'’-]+\s+){0,5}?(?:said|says|told|reported|added|stated)\b|"

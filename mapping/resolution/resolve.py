@@ -617,6 +617,20 @@ def _borders(extraction: Extraction, results, gazetteer: Gazetteer, context: Con
                 # "It ... sent its troops across the border": the previous sentence says who.
                 named += named_in(*extraction.sentences[si - 1])
             named = list(dict.fromkeys(c for c in [*named, main] if c in countries))
+            if _TRI.search(text, max(s_start, start - 8), start) and derive:
+                # "the tri-border area between Niger, Mali and Burkina Faso": where the three meet
+                tri = _tri_border_area(named, countries, gazetteer)
+                if tri is not None:
+                    geometry, codes = tri
+                    sentence = text[s_start:s_end]
+                    begin = start - len(_TRI.search(text, max(s_start, start - 8), start).group())
+                    mention = Mention(text[begin:end], begin, end, sentence, s_start, si, name_key(text[begin:end]), (),
+                                      "border")
+                    first = countries[codes[0]]
+                    found.append(Resolution(mention, first, 0.6, "tri-border:" + "-".join(codes),
+                                            tuple((countries[c].id, 0.0) for c in codes[1:]),
+                                            Qualifier("", begin, begin, ("border",)), geometry, "near"))
+                    continue
             # The first two countries named that are neighbours ("Russian patrols ... Israel ...
             # Syrian": Israel and Syria).
             pairs = [(x, y) for i, x in enumerate(named) for y in named[i + 1:]]
@@ -708,6 +722,35 @@ def _stretch_near(strip, point):
     circle = transform(back.transform, transform(forward.transform, Point(point)).buffer((km + BORDER_NEAR_KM) * 1000))
     stretch = strip.intersection(circle)
     return stretch if not stretch.is_empty else None
+
+
+_TRI = re.compile(r"(?:tri-?|three-?\s?)$", re.IGNORECASE)
+#: Radius of a derived tri-border area around the point where three countries meet.
+TRI_BORDER_KM = 75.0
+
+
+def _tri_border_area(named: list[str], countries, gazetteer: Gazetteer):
+    """The land within :data:`TRI_BORDER_KM` of the point where three of the ``named`` countries meet (the
+    first such three, in the order named), with their codes; None when no three of them meet."""
+    from itertools import combinations
+
+    from shapely.geometry import Point
+    from .qualify import _local_crs, transform
+
+    for trio in combinations(named, 3):
+        held = [_held(countries[c], gazetteer) for c in trio]
+        if any(x.distance(y) > 0.01 for x, y in combinations(held, 2)):
+            continue
+        meeting = held[0].boundary.intersection(held[1].buffer(0.05)).intersection(held[2].buffer(0.05))
+        if meeting.is_empty:
+            continue
+        c = meeting.centroid
+        forward, back = _local_crs(round(c.x, 2), round(c.y, 2))
+        circle = transform(back.transform, transform(forward.transform, Point(c.x, c.y)).buffer(TRI_BORDER_KM * 1000))
+        area = circle.intersection(held[0].union(held[1]).union(held[2]))
+        if not area.is_empty:
+            return area, trio
+    return None
 
 
 _PRONOUN_START = re.compile(r"\W*(?:it|they|its|their)\b", re.IGNORECASE)
