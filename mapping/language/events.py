@@ -379,7 +379,7 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
             reach = (t_end, next_start)
             pos = _part_of_speech(words, i, n, pattern, tokens, actor_at)
             kind, sub_event_type = _refine(pattern.kind, text[clause[0]:clause[1]].lower(), text[clause[0]:t_start].lower(),
-                                           text[t_end:min(clause[1], t_end + _OBJECT_CHARS)].lower())
+                                           _object_words(text[t_end:min(clause[1], t_end + _OBJECT_CHARS)].lower()))
             if _VICTIMS.match(words[i]) and (pattern.kind == "attack" or words[i] in _AIMING) \
                     and any(e.kind in _TOLL_KINDS for e in sentence_events):
                 # "..., killing six people", "..., targeting a commander": the toll or aim of the event
@@ -495,6 +495,14 @@ def _same(a: Event, b: Event) -> bool:
 
 #: How far after a trigger its object is looked for (a rule with ``scope: object``).
 _OBJECT_CHARS = 40
+#: Where a trigger's object ends: a punctuation mark or a preposition ("recaptured in March, drones ...").
+_OBJECT_END = re.compile(r"[,;:.()]|\s(?:in|on|at|near|from|after|before|during|since|to|into|outside|inside|around|"
+                         r"with|by|as|while|when|and)\s")
+
+
+def _object_words(after: str) -> str:
+    """The first words after a trigger up to the end of its object: "seized a tanker near ..." -> " a tanker"."""
+    return _OBJECT_END.split(after, 1)[0]
 
 
 def _refine(kind: str, clause: str, before: str, after: str = "") -> tuple[str, str | None]:
@@ -570,6 +578,9 @@ def _agent(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, act
 #: "fighters of the X", "members of X": an armed group named after "of" is who acts.
 _MEMBERS_OF = re.compile(r"\b(?:fighters|forces|troops|soldiers|militants|members|units|militiamen|gunmen|elements)\s+"
                          r"of\s+(?:the\s+)?$", re.IGNORECASE)
+#: "drones launched by the RSF hit ...": who launched the weapon is who struck.
+_LAUNCHED_BY = re.compile(r"\b(?:launched|fired|operated|flown|sent|piloted|dispatched)\s+by\s+(?:the\s+)?$",
+                          re.IGNORECASE)
 #: A trigger noun after these words names how the clause's act was done: "killed four people in a raid".
 _MANNER = re.compile(r"\b(?:in|during|amid)\s+(?:a|an|the|two|three|several|their|its)\s+(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
 
@@ -583,7 +594,8 @@ def _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, 
     before = [a for a in before if (not re.search(r"\b(?:from|with|of|to|against|for|by|about|on|over|at|in|into|near|"
                                                   r"towards|toward|across|inside)\s+(?:the\s+)?$",
                                                   text[max(clause[0], a.start - 12):a.start], re.I)
-                                    or _MEMBERS_OF.search(text, max(clause[0], a.start - 30), a.start))
+                                    or _MEMBERS_OF.search(text, max(clause[0], a.start - 30), a.start)
+                                    or _LAUNCHED_BY.search(text, max(clause[0], a.start - 30), a.start))
               # "the Israeli port of Eilat": a demonym before a place noun names the place, not who acts
               and not (a.role == "demonym" and _PLACE_NOUN.match(text, a.end))]
     if before:
