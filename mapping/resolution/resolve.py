@@ -127,6 +127,7 @@ def resolve(extraction: Extraction, gazetteer: Gazetteer, *, derive: bool = True
         context.add(votes[id(m)])
 
     elsewhere = _inside_the_named_area(everything, ranked_by)
+    far = _near_the_reference(everything, ranked_by, text)
     wanted = everything if associative else extraction.mentions
     results = []
     for m in wanted:
@@ -135,6 +136,12 @@ def resolve(extraction: Extraction, gazetteer: Gazetteer, *, derive: bool = True
             results.append(Resolution(m, None, 0.0, "unresolved:not-in-area", _weighed(ranked_by[id(m)]),
                                       reason=f"the text places it in {area.name}, and no gazetteer record of "
                                              f"this name lies there"))
+            continue
+        if id(m) in far:
+            where, reach = far[id(m)]
+            results.append(Resolution(m, None, 0.0, "unresolved:not-near-reference", _weighed(ranked_by[id(m)]),
+                                      reason=f"the text places it by {where.name}, and no gazetteer record of this "
+                                             f"name lies within {reach:.0f} km of it"))
             continue
         context.add(votes[id(m)], -1.0)
         results.append(_decide(m, ranked_by[id(m)], matches[id(m)], model, text, extraction.mentions, gazetteer,
@@ -423,6 +430,48 @@ def _inside_the_named_area(mentions, ranked_by) -> dict:
         elif inside[0] is not ranked[0]:
             ranked_by[id(m)] = inside + [pp for pp in ranked if pp not in inside]
     return elsewhere
+
+
+#: "X, 12 km northeast of Y", "X, near Y", "X, between Y and Z": a name placed by a better-known one after it.
+_PLACED_BY = re.compile(r",\s+(?:a\s+(?:village|town|city)\s+|which\s+(?:is|lies)\s+)?(?:(?:about|some|around|roughly|"
+                        r"nearly|almost|just)\s+)?(?:(?P<n>\d+(?:[.,]\d+)?)\s*(?:km|kilometres|kilometers|miles)\s+"
+                        r"(?:(?:to\s+the\s+)?[a-z-]+\s+)?(?:of|from)|near|outside|close\s+to|between)\s+(?:the\s+(?:town|city)\s+of\s+)?$",
+                        re.IGNORECASE)
+#: How far a candidate may lie from the place that places it, beyond the distance the text gives.
+REFERENCE_SLACK_KM = 60.0
+#: How sure the ranker must be of the place that places another before it decides where the other is.
+REFERENCE_MIN_PROBABILITY = 0.3
+
+
+def _near_the_reference(mentions, ranked_by, text) -> dict:
+    """Put first, for each name the text places by a better-known one ("Novoekonomichne, about 12 km northeast
+    of Pokrovsk", "Kamianske, between Vasylivka and Orikhiv"), its likeliest candidate that lies as near that
+    place as the text says (plus :data:`REFERENCE_SLACK_KM`): a village that shares its name with a city
+    far away is the village. Return the mentions none of whose candidates lies there, with the reference
+    and the distance allowed (they stay unresolved rather than be drawn at the namesake)."""
+    far = {}
+    ordered = sorted(mentions, key=lambda m: m.start)
+    for a, b in zip(ordered, ordered[1:]):
+        ranked, reference = ranked_by[id(a)], ranked_by[id(b)]
+        if not ranked or not reference or a.role == "possible" or reference[0][1] < REFERENCE_MIN_PROBABILITY:
+            continue
+        placed = _PLACED_BY.search(text, a.end, b.start)
+        if placed is None or placed.start() != a.end:
+            continue
+        where = reference[0][0]
+        if where.kind not in SETTLEMENT_KINDS | SITE_KINDS:
+            continue  # a point to measure from: a country or a province is no reference at this scale
+        n = placed.group("n")
+        reach = (float(n.replace(",", ".")) * (1.609 if "mile" in placed.group().lower() else 1.0) if n else 0.0)
+        reach += REFERENCE_SLACK_KM
+        if ranked[0][0].kind not in SETTLEMENT_KINDS | SITE_KINDS:
+            continue  # a province or a region "near" a town: no distance to hold it to
+        near = [pp for pp in ranked if _km(pp[0].point, where.point) <= reach]
+        if not near:
+            far[id(a)] = (where, reach)
+        elif near[0] is not ranked[0]:
+            ranked_by[id(a)] = near + [pp for pp in ranked if pp not in near]
+    return far
 
 
 #: Kinds that reach across borders or hold what they are said to be "in": never judged by containment.
