@@ -78,15 +78,11 @@ def main(argv=None) -> int:
                    f"boundaries; the world pack's polygons){band}; which boundary and where it ends: {d['source']}; "
                    f"approximate",
             countries=[a, b], label=[round(middle.x, 5), round(middle.y, 5)], note=d.get("note")))
-    for failure in failures:
-        print("FAILED:", failure)
-    if failures:
+    out = packs.write_checked_pack(args.out, "lines", "Ceasefire and demarcation lines along de facto boundaries (Line "
+                                   "of Control, Line of Actual Control, Blue Line...), each with the source of its extent.",
+                                   "derived from Natural Earth (public domain)", features, failures)
+    if out is None:
         return 1
-    args.out.mkdir(parents=True, exist_ok=True)
-    out = args.out / "lines.geojson"
-    packs.write_pack(out, "lines", "Ceasefire and demarcation lines along de facto boundaries (Line of Control, "
-                     "Line of Actual Control, Blue Line...), each with the source of its extent.",
-                     "derived from Natural Earth (public domain)", features)
     print(f"{len(features)} lines -> {out} ({out.stat().st_size / 1e3:.0f} KB)")
     for f in features:
         print(f"  {f['id']}: {f['geometry']['type']}, bbox {f['bbox']}")

@@ -289,6 +289,19 @@ def feature(fid, geom, *, name, kind, aliases=(), country=None, admin1=None, geo
     return {"type": "Feature", "id": fid, "bbox": bbox, "geometry": gj, "properties": props}
 
 
+def write_checked_pack(out_dir: Path, name: str, description: str, licence: str, features: list,
+                       failures: list[str]) -> Path | None:
+    """Print each failure and write nothing if there is one; else write ``out_dir/<name>.geojson`` and return it."""
+    for failure in failures:
+        print("FAILED:", failure)
+    if failures:
+        return None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / f"{name}.geojson"
+    write_pack(out, name, description, licence, features)
+    return out
+
+
 def write_pack(path: Path, name: str, description: str, licence: str, features: list) -> None:
     fc = {
         "type": "FeatureCollection",

@@ -83,15 +83,11 @@ def main(argv=None) -> int:
                    f"simplified {TOLERANCE} deg; definition: {d['source']}",
             countries=member_countries, label=[round(label.x, 5), round(label.y, 5)],
             **({"note": d["note"]} if d.get("note") else {})))
-    for failure in failures:
-        print("FAILED:", failure)
-    if failures:
+    out = packs.write_checked_pack(args.out, "regions", "Composite regions: unions of countries and first-level regions, "
+                                   "each with the source of its definition.",
+                                   "derived from Natural Earth (public domain) and GeoNames (CC BY 4.0)", features, failures)
+    if out is None:
         return 1
-    args.out.mkdir(parents=True, exist_ok=True)
-    out = args.out / "regions.geojson"
-    packs.write_pack(out, "regions", "Composite regions: unions of countries and first-level regions, each with the "
-                     "source of its definition.", "derived from Natural Earth (public domain) and GeoNames (CC BY 4.0)",
-                     features)
     print(f"{len(features)} regions -> {out} ({out.stat().st_size / 1e6:.2f} MB)")
     return 0
 
