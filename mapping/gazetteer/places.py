@@ -259,6 +259,11 @@ class Place:
         }
 
 
+#: The shortest variant key (consonants) looked up as a name of several words written as one: shorter ones
+#: match too many names by chance.
+JOINED_VARIANT_MIN = 5
+
+
 class Gazetteer:
     """Places indexed by id and by normalised name (see :func:`mapping.gazetteer.names.name_key`)."""
 
@@ -396,6 +401,9 @@ class Gazetteer:
             curated = self._variant_index().get(vkey, ())
             world = self._world_ids(self.world.lookup_variant(vkey)) if self.world is not None else ()
             found = curated + world
+            if " " not in vkey and len(vkey) >= JOINED_VARIANT_MIN and self.world is not None:
+                # "Banibangou" for "Bani Bangou", "Abukamal" for "Abu Kamal": a name of several words written as one
+                found += tuple(i for i in self._world_ids(self.world.lookup_variant_joined(vkey)) if i not in found)
             self._memo.put(memo_key, found)
         return found
 

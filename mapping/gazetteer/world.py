@@ -434,6 +434,7 @@ class WorldStore:
         self._variants = _KeyIndex(arrays["vkey_blob"], arrays["vkey_off"], arrays["vkey_rows"], meta["vkey_buckets"])
         self._key_rows = arrays["key_rows"]
         self._names_known = None
+        self._joined_variants = None
         self._rows_by_id = None
 
     def __len__(self):
@@ -457,6 +458,20 @@ class WorldStore:
     def lookup_variant(self, key: str) -> tuple[int, ...]:
         """Rows with a name whose spelling-variant key (:func:`mapping.gazetteer.names.variant_key`) is ``key``."""
         return self._variants.get(key)
+
+    def lookup_variant_joined(self, joined: str) -> tuple[int, ...]:
+        """Rows with a name of several words whose variant key, written as one word, is ``joined``
+        ("Bani Bangou" for "Banibangou"). The index of joined keys is built on the first call (0.1 s)."""
+        if self._joined_variants is None:
+            table: dict[str, list[str]] = {}
+            for key in self._variants.all_keys():
+                if " " in key:
+                    table.setdefault(key.replace(" ", ""), []).append(key)
+            self._joined_variants = table
+        rows: list[int] = []
+        for key in self._joined_variants.get(joined, ()):
+            rows += [r for r in self._variants.get(key) if r not in rows]
+        return tuple(rows)
 
     def similar_keys(self, key: str) -> list[str]:
         """Keys that begin like ``key`` (its first two characters): where a misspelling is looked for."""
@@ -587,6 +602,9 @@ class MergedStore:
 
     def lookup_variant(self, key):
         return self._merge(self._parts[0].lookup_variant(key), self._parts[1].lookup_variant(key))
+
+    def lookup_variant_joined(self, joined):
+        return self._merge(self._parts[0].lookup_variant_joined(joined), self._parts[1].lookup_variant_joined(joined))
 
     def extends(self, key):
         return self._parts[0].extends(key) or self._parts[1].extends(key)
