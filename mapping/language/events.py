@@ -386,6 +386,19 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
                 # before it, not another event.
                 sentence_events[-1] = _with_victims(sentence_events[-1], text, reach, sentence_actors, army_here)
                 continue
+            if pos == "verb":
+                # "killed three people in a raid", "arrested 14 people in overnight raids", "killed five in an
+                # airstrike": the noun says how the verb's act was done, one event; a weapon's noun gives its kind.
+                for j in range(index + 1, len(found)):
+                    m_i, m_n, m_pattern = found[j]
+                    if tokens[m_i].start >= clause[1]:
+                        break
+                    if m_pattern.pos == "noun" and _MANNER.search(text[t_end:tokens[m_i].start]) \
+                            and not _MANNER_STOP.search(text[t_end:tokens[m_i].start]):
+                        absorbed.add(j)
+                        if m_pattern.kind in _REMOTE_KINDS and kind in ("attack", "assault", "clash"):
+                            kind, sub_event_type = m_pattern.kind, None
+                        break
             following = found[index + 1] if index + 1 < len(found) else None
             verb_of_noun = None  # the verb a trigger noun is the subject of, when absorbed: its object is where
             if pos == "noun" and kind in _TOLL_KINDS and following and tokens[following[0]].start < clause[1] \
@@ -415,6 +428,8 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
             passive = pos == "verb" and i > 0 and (words[i - 1] in _BE or (i > 1 and words[i - 2] in _BE))
             agent = _agent(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, actor_at, army_here,
                            agent_here or previous_agent, s_start, agent_here, last_group)
+            if agent is None and kind in ("protest", "riot", "mob_violence"):
+                agent = ()  # "hundreds of residents protested": protesters, no armed actor
             if agent is None:
                 continue  # not an act of an actor ("aid trucks entered")
             target = _target(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, agent, army_here, kind, pattern)
@@ -578,11 +593,16 @@ def _agent(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, act
 #: "fighters of the X", "members of X": an armed group named after "of" is who acts.
 _MEMBERS_OF = re.compile(r"\b(?:fighters|forces|troops|soldiers|militants|members|units|militiamen|gunmen|elements)\s+"
                          r"of\s+(?:the\s+)?$", re.IGNORECASE)
+#: Kinds of remote violence: a verb's act done "in an airstrike", "in shelling" is of the weapon's kind.
+_REMOTE_KINDS = frozenset({"strike", "shelling", "explosion", "suicide_bombing", "grenade", "chemical"})
+#: Between a verb and a later noun: a new predicate, so the noun is no manner of the verb's act.
+_MANNER_STOP = re.compile(r"[,;:]|\b(?:and|but|while|after|before|as)\b", re.IGNORECASE)
 #: "drones launched by the RSF hit ...": who launched the weapon is who struck.
 _LAUNCHED_BY = re.compile(r"\b(?:launched|fired|operated|flown|sent|piloted|dispatched)\s+by\s+(?:the\s+)?$",
                           re.IGNORECASE)
 #: A trigger noun after these words names how the clause's act was done: "killed four people in a raid".
-_MANNER = re.compile(r"\b(?:in|during|amid)\s+(?:a|an|the|two|three|several|their|its)\s+(?:[\w-]+\s+){0,2}$", re.IGNORECASE)
+_MANNER = re.compile(r"\b(?:in|during|amid)\s+(?:(?:a|an|the|two|three|several|their|its)\s+)?(?:[\w-]+\s+){0,2}$",
+                     re.IGNORECASE)
 
 
 def _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, verb=False, last_group=None):
@@ -615,7 +635,13 @@ def _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, 
     armed = re.search(r"(?:^|[\s,])(?:the\s+)?(army|military|troops|soldiers|government forces|government troops|"
                       r"security forces|armed forces|air force|junta)\b(?:'s)?[^,;]*$", words_before)
     if armed:
-        if armed.group(1) in ("troops", "soldiers") and len(previous or ()) == 1 and previous[0] != army \
+        own = re.search(r"\b(?:its|their)\s+(?:own\s+)?(?:troops|soldiers|forces|army|military)\b", words_before)
+        speaker = [a for a in sentence_actors if a.start < clause[0]
+                   and getattr(actors().get(a.actor), "kind", None) in ("state", "state_force")]
+        if own and speaker:
+            # "Ukraine's General Staff ..., but said its troops had repelled 42 attacks": the speaker's troops
+            return (speaker[0].actor,)
+        if own is None and armed.group(1) in ("troops", "soldiers") and len(previous or ()) == 1 and previous[0] != army \
                 and getattr(actors().get(previous[0]), "kind", None) in ("state", "state_force"):
             # "Israeli forces raided Jenin. Troops also raided Nur Shams": the troops of the state just named,
             # not the army of the state the report is most about.
@@ -769,9 +795,10 @@ def _where(text, places, tokens, i, n, pos, passive, clause, reach) -> list[Reso
     if inside:
         return inside
     chosen: list[Resolution] = []
+    told = _ATTRIBUTION.search(text, t_end, clause[1])  # ", the health ministry in Ramallah said": where the source is
     for r in places:
         start = r.phrase[0]
-        if not (reach[0] <= start < reach[1]):
+        if not (reach[0] <= start < reach[1]) or (told is not None and start >= told.start()):
             continue
         gap = text[t_end:start]
         before = text[max(clause[0], start - 40):start]
@@ -912,8 +939,9 @@ def _context(text, tokens, i, pos, clause, s_start, kind, when, published, where
                 continue
             return f"intended or hypothetical ({cue!r})"
     for cue in _cues("denial"):
-        if re.search(rf"\b{re.escape(cue)}\b", before_sentence):
-            return f"denied ({cue!r})"
+        found = list(re.finditer(rf"\b{re.escape(cue)}\b", before_sentence))
+        if found and not re.search(r"\bbut\b", before_sentence[found[-1].end():]):
+            return f"denied ({cue!r})"  # ("did not confirm the loss, but said its troops repelled ...": reported)
     for cue in _cues("condemnation"):
         found = list(re.finditer(rf"\b{re.escape(cue)}\b", before_sentence))
         # "condemnation from Damascus after Israeli strikes on Quneitra": the strikes are reported as the
