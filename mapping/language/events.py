@@ -444,6 +444,12 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
             reason = _context(text, tokens, i, pos, clause, s_start, kind, when, published, where, agent, target)
             agent_ids = tuple(a for a in agent if a)
             if kind == "capture":
+                if target is None and army_here and army_here not in agent_ids and any(
+                        getattr(actors().get(a), "kind", None) == "armed_group" for a in agent_ids) \
+                        and any(r.place.country == getattr(actors().get(army_here), "country", None)
+                                or r.place.country == getattr(actors().get(actors()[army_here].belongs_to or ""), "country", None)
+                                for r in where):
+                    target = army_here  # "the M23 captured Masisi": taken from the army of the country it is in
                 sub_event_type = _capture_type(agent_ids, where, target)
             types = event_kinds()[kind]
             for r in (where or ((),)):
@@ -567,7 +573,8 @@ def _agent(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, act
                                  "naval", "cross-border", "retaliatory") or tokens[k].text.endswith("'s")):
                 break
             k -= 1
-        by = re.search(r"^\s*by\s+(?:the\s+)?", text[tokens[i + n - 1].end:reach[1]])
+        by = re.search(r"^\s*(?:by|(?:\w+\s+)?(?:blamed\s+on|attributed\s+to|carried\s+out\s+by|claimed\s+by))\s+(?:the\s+)?",
+                       text[tokens[i + n - 1].end:reach[1]])
         if by:
             after = tokens[i + n - 1].end + by.end()
             agent = next((a for a in sentence_actors if after <= a.start < reach[1]), None)
@@ -597,9 +604,9 @@ _MEMBERS_OF = re.compile(r"\b(?:fighters|forces|troops|soldiers|militants|member
 _REMOTE_KINDS = frozenset({"strike", "shelling", "explosion", "suicide_bombing", "grenade", "chemical"})
 #: Between a verb and a later noun: a new predicate, so the noun is no manner of the verb's act.
 _MANNER_STOP = re.compile(r"[,;:]|\b(?:and|but|while|after|before|as)\b", re.IGNORECASE)
-#: "drones launched by the RSF hit ...": who launched the weapon is who struck.
-_LAUNCHED_BY = re.compile(r"\b(?:launched|fired|operated|flown|sent|piloted|dispatched)\s+by\s+(?:the\s+)?$",
-                          re.IGNORECASE)
+#: "drones launched by the RSF hit ...", "strikes blamed on the United States hit ...": who struck.
+_LAUNCHED_BY = re.compile(r"\b(?:(?:launched|fired|operated|flown|sent|piloted|dispatched|carried\s+out|claimed)\s+by|"
+                          r"blamed\s+on|attributed\s+to)\s+(?:the\s+)?$", re.IGNORECASE)
 #: A trigger noun after these words names how the clause's act was done: "killed four people in a raid".
 _MANNER = re.compile(r"\b(?:in|during|amid)\s+(?:(?:a|an|the|two|three|several|their|its)\s+)?(?:[\w-]+\s+){0,2}$",
                      re.IGNORECASE)
@@ -633,7 +640,8 @@ def _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, 
         span = text[chosen[-1].end + speech:t_start]
     words_before = span.lower()
     armed = re.search(r"(?:^|[\s,])(?:the\s+)?(army|military|troops|soldiers|government forces|government troops|"
-                      r"security forces|armed forces|air force|junta)\b(?:'s)?[^,;]*$", words_before)
+                      r"security forces|armed forces|air force|air defences|air defenses|junta|police|policemen|"
+                      r"gendarmes|gendarmerie)\b(?:'s)?[^,;]*$", words_before)
     if armed:
         own = re.search(r"\b(?:its|their)\s+(?:own\s+)?(?:troops|soldiers|forces|army|military)\b", words_before)
         speaker = [a for a in sentence_actors if a.start < clause[0]
@@ -747,7 +755,7 @@ _TERRITORIAL_KINDS = frozenset({"capture", "incursion", "withdrawal", "patrol", 
 _ATTRIBUTION = re.compile(r",\s+(?:the\s+|an?\s+)?(?:[\w'’-]+\s+){0,5}?(?:said|says|told|reported|added|stated)\b|"
                           r"\baccording\s+to\b")
 #: "Liberian-flagged", "Greek-owned": a ship's flag or owner, no party to the event.
-_FLAG = re.compile(r"-(?:flagged|registered|owned|operated|managed|bound)\b")
+_FLAG = re.compile(r"-(?:flagged|registered|owned|operated|managed|bound|brokered|mediated|sponsored|funded)\b")
 #: A demonym that names people ("Palestinians", "Sudanese"), not the state's adjective.
 _PEOPLE_OF = re.compile(r"[A-Z][\w'’-]*(?:ans|ians|ites|is|ers|ese|ish|ch)s?|[A-Z][\w'’-]*s")
 
@@ -809,6 +817,8 @@ def _where(text, places, tokens, i, n, pos, passive, clause, reach) -> list[Reso
             continue  # a topic, not where it happened
         if re.search(r"\bfrom\s+(?:the\s+)?$", before, re.I) and pos == "noun":
             continue  # "condemnation from Damascus", "drones launched from X"
+        if re.search(r"\b(?:blamed\s+on|attributed\s+to|claimed\s+by|carried\s+out\s+by)\s+(?:the\s+)?$", before, re.I):
+            continue  # "air strikes blamed on the United States": who struck, not where
         if direct or near or _LOCATIVE.search(before) or (chosen and _ENUMERATION.match(text[chosen[-1].mention.end:start])):
             chosen.append(r)
     if passive:
