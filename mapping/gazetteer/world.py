@@ -360,6 +360,7 @@ class _KeyIndex:
         self._blob, self._off, self._rows = blob, offsets, rows
         self._buckets = buckets
         self._loaded: dict[str, tuple[list[str], int]] = {}
+        self._joined: dict[str, dict[str, list[str]]] = {}
 
     def __len__(self):
         return len(self._off) - 1
@@ -392,6 +393,17 @@ class _KeyIndex:
     def bucket_keys(self, key: str) -> list[str]:
         """The keys that share the first two characters of ``key``."""
         return self._bucket(key)[0]
+
+    def joined(self, joined: str) -> list[str]:
+        """The keys of several words in ``joined``'s bucket that are ``joined`` without their spaces."""
+        name = joined[:2]
+        table = self._joined.get(name)
+        if table is None:
+            table = self._joined[name] = {}
+            for key in self._bucket(joined)[0]:
+                if " " in key:
+                    table.setdefault(key.replace(" ", ""), []).append(key)
+        return table.get(joined, [])
 
     def extends(self, key: str) -> bool:
         """Whether some key starts with ``key`` and a space: a longer name may follow."""
@@ -434,7 +446,6 @@ class WorldStore:
         self._variants = _KeyIndex(arrays["vkey_blob"], arrays["vkey_off"], arrays["vkey_rows"], meta["vkey_buckets"])
         self._key_rows = arrays["key_rows"]
         self._names_known = None
-        self._joined_variants = None
         self._rows_by_id = None
 
     def __len__(self):
@@ -461,15 +472,10 @@ class WorldStore:
 
     def lookup_variant_joined(self, joined: str) -> tuple[int, ...]:
         """Rows with a name of several words whose variant key, written as one word, is ``joined``
-        ("Bani Bangou" for "Banibangou"). The index of joined keys is built on the first call (0.1 s)."""
-        if self._joined_variants is None:
-            table: dict[str, list[str]] = {}
-            for key in self._variants.all_keys():
-                if " " in key:
-                    table.setdefault(key.replace(" ", ""), []).append(key)
-            self._joined_variants = table
+        ("Bani Bangou" for "Banibangou"). Such a key shares its first two characters with ``joined`` (a
+        variant key's first word has two at least), so only that bucket of keys is read."""
         rows: list[int] = []
-        for key in self._joined_variants.get(joined, ()):
+        for key in self._variants.joined(joined):
             rows += [r for r in self._variants.get(key) if r not in rows]
         return tuple(rows)
 

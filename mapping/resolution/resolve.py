@@ -455,8 +455,8 @@ def _near_the_reference(mentions, ranked_by, text) -> dict:
         ranked, reference = ranked_by[id(a)], ranked_by[id(b)]
         if not ranked or not reference or a.role == "possible" or reference[0][1] < REFERENCE_MIN_PROBABILITY:
             continue
-        placed = _PLACED_BY.search(text, a.end, b.start)
-        if placed is None or placed.start() != a.end:
+        placed = _PLACED_BY.match(text, a.end, b.start) if b.start - a.end < 80 else None
+        if placed is None:
             continue
         where = reference[0][0]
         if where.kind not in SETTLEMENT_KINDS | SITE_KINDS:
