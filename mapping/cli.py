@@ -265,6 +265,7 @@ def _run(args) -> int:
 def _places(situation, args) -> int:
     """Each mention and what the map draws for it: the derived area ("Border area (IL–SY)", "Countryside
     of Daraa province") when there is one, the place otherwise; ``place`` is the gazetteer record."""
+    from .gazetteer.places import inner_point
     from .situation import _place_kind
 
     drawn: dict[tuple[str, int], list] = {}
@@ -280,7 +281,7 @@ def _places(situation, args) -> int:
         feature = features[0] if features else None
         if feature is not None and r.qualifier is not None:
             geometry = feature.geometry
-            point = geometry.coords[0] if geometry.geom_type == "Point" else geometry.representative_point().coords[0]
+            point = inner_point(geometry)
         else:
             point = r.place.point if r.place else None
         rows.append({

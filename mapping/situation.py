@@ -600,8 +600,9 @@ def _area_km2(geometry) -> float:
 
 
 def _point(f: Feature) -> tuple[float, float]:
-    p = f.geometry if f.geometry.geom_type == "Point" else f.geometry.representative_point()
-    return (p.x, p.y)
+    from .gazetteer.places import inner_point
+
+    return inner_point(f.geometry)
 
 
 def _shapely_point(xy):

@@ -208,17 +208,7 @@ class Place:
         else the centroid of its largest part when that lies inside, else a point inside."""
         if self.label is not None:
             return self.label
-        g = self.geometry
-        if g.geom_type == "Point":
-            return (g.x, g.y)
-        if g.geom_type == "MultiPolygon":
-            g = max(g.geoms, key=lambda part: part.area)
-        if g.geom_type == "Polygon":
-            c = g.centroid
-            if g.contains(c):
-                return (c.x, c.y)
-        p = g.representative_point()
-        return (p.x, p.y)
+        return inner_point(self.geometry)
 
     @cached_property
     def bounds(self) -> tuple[float, float, float, float]:
@@ -262,6 +252,22 @@ class Place:
 #: The shortest variant key (consonants) looked up as a name of several words written as one: shorter ones
 #: match too many names by chance.
 JOINED_VARIANT_MIN = 5
+
+
+def inner_point(g) -> tuple[float, float]:
+    """The (lon, lat) that stands for a geometry: a point's own; for an area the centroid of its largest
+    part when that lies inside ("northern Israel" is labelled in Galilee, not on the edge of the Negev
+    where shapely's representative point may fall), else a point inside; for a line a point on it."""
+    if g.geom_type == "Point":
+        return (g.x, g.y)
+    if g.geom_type == "MultiPolygon":
+        g = max(g.geoms, key=lambda part: part.area)
+    if g.geom_type == "Polygon":
+        c = g.centroid
+        if g.contains(c):
+            return (c.x, c.y)
+    p = g.representative_point()
+    return (p.x, p.y)
 
 
 class Gazetteer:

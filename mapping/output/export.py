@@ -600,6 +600,9 @@ class CSVExporter(Exporter):
 
     def dumps(self, situation) -> str:
         from shapely import to_wkt
+        from shapely.geometry import Point
+
+        from ..gazetteer.places import inner_point
 
         data, features = _records(situation)
         reports = _reports(situation)
@@ -609,7 +612,7 @@ class CSVExporter(Exporter):
         for f in features:
             props = f["properties"]
             geom = _geometry(f["geometry"])
-            point = geom if geom.geom_type == "Point" else geom.representative_point()
+            point = Point(inner_point(geom))
             first = (props.get("mentions") or [{}])[0]
             document = _document_for(props.get("report_id"), reports)
             row = {**props, "WKT": to_wkt(geom, rounding_precision=6, trim=True), "id": f["id"],
