@@ -315,6 +315,10 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
     """Events in every sentence of ``extraction`` (see the module docstring)."""
     text = extraction.report.text
     published = extraction.report.published
+    # Without a publication date, the report's latest dated day stands for it when judging what is history
+    # ("Hamas-led gunmen attacked southern Israel on Oct. 7, 2023" in a report whose other dates are of 2025).
+    latest = None if published is not None else max(
+        (w.last for w in find_times(text, None) if w.precision in ("day", "month")), default=None)
     located = [r for r in resolutions if r.resolved and _locatable(r)]
     by_sentence: dict[int, list[Resolution]] = {}
     for r in located:
@@ -441,7 +445,7 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
             if not where:
                 where = _elsewhere(text, places, located, t_start, t_end, clause, si, s_start)
             when = _when(text, times, clause, t_start, published, s_start)
-            reason = _context(text, tokens, i, pos, clause, s_start, kind, when, published, where, agent, target)
+            reason = _context(text, tokens, i, pos, clause, s_start, kind, when, published or latest, where, agent, target)
             agent_ids = tuple(a for a in agent if a)
             if kind == "capture":
                 if target is None and army_here and army_here not in agent_ids and any(
