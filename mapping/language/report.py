@@ -284,9 +284,31 @@ def read_report(text: str, *, title=None, source=None, url=None, published=None,
         title=title or headers.get("title") or default_title,
         source=source or headers.get("source"),
         url=url or headers.get("url"),
-        published=parse_date(published) or headers.get("published") or headers.get("updated"),
+        published=(parse_date(published) or headers.get("published") or headers.get("updated")
+                   or (dateline_date(text, body_start) if markup == "text" else None)),
         markup=markup,
     )
+
+
+#: A dateline with a full date: "KHARTOUM, March 3, 2025 -", "GOMA, Congo, 3 March 2025 (Reuters) -".
+_DATELINE_DATE = re.compile(r"\s*[A-Z][A-Z .'’/-]{1,40}(?:,\s*[A-Z][\w .'’-]{1,30})?,\s+"
+                            r"(?P<date>(?:[A-Z][a-z]+day,?\s+)?(?:\d{1,2}\s+[A-Z][a-z]+\.?|[A-Z][a-z]+\.?\s+\d{1,2},?)\s+"
+                            r"(?:19|20)\d\d)\b")
+
+
+def dateline_date(text: str, start: int = 0) -> dt.date | None:
+    """The date of a dateline that opens the report body, when it gives the year, or None: the report's
+    publication date when no header or argument gives one (a wire story is dated so).
+
+    >>> dateline_date("KHARTOUM, March 3, 2025 (Reuters) - The army said ...")
+    datetime.date(2025, 3, 3)
+    >>> dateline_date("GOMA, Congo, 3 March 2025 - M23 fighters ..."), dateline_date("KYIV, March 3 - Drones ...")
+    (datetime.date(2025, 3, 3), None)
+    """
+    from .dates import parse_written_date
+
+    m = _DATELINE_DATE.match(text, start)
+    return parse_written_date(m.group("date")) if m else None
 
 
 _MD_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+\S", re.MULTILINE)
