@@ -402,6 +402,8 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
                         absorbed.add(j)
                         if m_pattern.kind in _REMOTE_KINDS and kind in ("attack", "assault", "clash"):
                             kind, sub_event_type = m_pattern.kind, None
+                        elif m_pattern.kind == "clash" and kind == "attack":
+                            kind, sub_event_type = "clash", None  # "killed four dissidents in clashes"
                         break
             following = found[index + 1] if index + 1 < len(found) else None
             verb_of_noun = None  # the verb a trigger noun is the subject of, when absorbed: its object is where
@@ -713,9 +715,12 @@ def _target(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, ag
         if inside:
             return inside[0].actor
     if passive:
-        before = [a for a in sentence_actors if clause[0] <= a.start < tokens[i].start and a.actor not in agent_ids]
+        before = [a for a in sentence_actors if clause[0] <= a.start < tokens[i].start and a.actor not in agent_ids
+                  and not (a.role == "demonym" and _PLACE_NOUN.match(text, a.end))]
         if before:
             return before[-1].actor
+        if kind not in _TERRITORIAL_KINDS and _civilian_words(text[clause[0]:tokens[i].start].lower()):
+            return "civilians"  # "one woman was killed when a drone hit her home"
     span = text[tokens[i + n - 1].end:reach[1]]
     lower = span.lower()
     between = re.search(r"between\s+(?:the\s+)?[\w\s'-]+?\s+and\s+(?:the\s+)?", lower)
@@ -756,7 +761,7 @@ _TERRITORIAL_KINDS = frozenset({"capture", "incursion", "withdrawal", "patrol", 
                                 "checkpoint", "handover", "visit", "meeting", "agreement"})
 #: ", the Palestinian health ministry said", "according to Lebanese officials": who tells of the event, whose
 #: actors are neither its agent nor its target.
-_ATTRIBUTION = re.compile(r",\s+(?:the\s+|an?\s+)?(?:[\w'’-]+\s+){0,5}?(?:said|says|told|reported|added|stated)\b|"
+_ATTRIBUTION = re.compile(r",\s+(?:the\s+|an?\s+)?(?:[\w'’-]+\s+){0,8}?(?:said|says|told|reported|added|stated)\b|"
                           r"\baccording\s+to\b")
 #: "Liberian-flagged", "Greek-owned": a ship's flag or owner, no party to the event.
 _FLAG = re.compile(r"-(?:flagged|registered|owned|operated|managed|bound|brokered|mediated|sponsored|funded)\b")

@@ -404,7 +404,7 @@ def candidates(report: Report, gazetteer: Gazetteer) -> tuple[list[Candidate], l
                     longer = _longer_unknown_name(text, tokens, i, variant[0], gazetteer)
                     variant = _spelled_like(longer, gazetteer) if longer else variant
                 n, start, end, key, ids = variant or _unknown_span(text, tokens, i)
-                how = "variant" if ids else "unknown"
+                how = ("name" if _same_letters(key, ids, gazetteer) else "variant") if ids else "unknown"
             else:
                 i += 1
                 continue
@@ -657,6 +657,13 @@ def _variant_match(text, tokens, i, gazetteer):
     return (n, tokens[i].start, tokens[i + n - 1].end, key, ids)
 
 
+def _same_letters(key: str, ids, gazetteer) -> bool:
+    """Whether a candidate's name has the very letters of ``key``, only split into words otherwise ("Miranshah" for
+    Miran Shah): the same spelling, not a look-alike."""
+    joined = key.replace(" ", "")
+    return any(name_key(gazetteer.brief(i)[4]).replace(" ", "") == joined for i in ids[:10])
+
+
 def _spelled_like(span, gazetteer):
     """A longer run of capitalised words no gazetteer name covers, with the records whose name is spelled
     like it ("Um Rawaba" for Umm Ruwaba), if any: (n, start, end, key, ids)."""
@@ -814,8 +821,8 @@ def _same_name(name: str, key: str) -> bool:
     """Whether the name key ``key`` is ``name``, spelled another way (the same spelling-variant key) or
     with or without a unit word ("Beni territory" for Beni)."""
     own = name_key(name)
-    if own == key:
-        return True
+    if own == key or own.replace(" ", "") == key.replace(" ", ""):
+        return True  # (or the same letters split otherwise: "Miranshah" for Miran Shah)
     units = _unit_key_words()
     own, key = (" ".join(w for w in k.split(" ") if w not in units) or k for k in (own, key))
     loose = variant_key(key)
