@@ -249,6 +249,26 @@ class Place:
         }
 
 
+# (name keys write "south" as "suth": the "ou" of French spellings is folded, as in Tartous/Tartus)
+_COMPASS_JOINED = re.compile(r"\b(north|suth|south)(east|west)\b")
+_COMPASS_SPLIT = re.compile(r"\b(north|suth|south) (east|west)\b")
+
+
+def _other_compass_spelling(key: str) -> str | None:
+    """The name key with its compass point written the other way ("northwest" and "north west"), or None.
+
+    >>> _other_compass_spelling("northwest region"), _other_compass_spelling("suth east"), _other_compass_spelling("gaza")
+    ('north west region', 'sutheast', None)
+    """
+    if "north" not in key and "suth" not in key and "south" not in key:
+        return None
+    joined = _COMPASS_JOINED.sub(r"\1 \2", key)
+    if joined != key:
+        return joined
+    split = _COMPASS_SPLIT.sub(r"\1\2", key)
+    return split if split != key else None
+
+
 #: The shortest variant key (consonants) looked up as a name of several words written as one: shorter ones
 #: match too many names by chance.
 JOINED_VARIANT_MIN = 5
@@ -385,14 +405,21 @@ class Gazetteer:
         """Ids of places with this name key: curated records first, then unlinked world records."""
         found = self._memo.get(key)
         if found is None:
-            curated = self.index.get(key, ())
-            if self.world is None:
-                found = curated
-            else:
-                world = self._world_ids(self.world.lookup_key(key))
-                found = curated + world if curated else world
+            found = self._spelled(key)
+            other = _other_compass_spelling(key)
+            if other is not None:
+                # "Northwest region" and "North-West Region" (Cameroon's) are one name
+                found += tuple(i for i in self._spelled(other) if i not in found)
             self._memo.put(key, found)
         return found
+
+    def _spelled(self, key: str) -> tuple[str, ...]:
+        """Ids of places with exactly this name key: curated records first, then unlinked world records."""
+        curated = self.index.get(key, ())
+        if self.world is None:
+            return curated
+        world = self._world_ids(self.world.lookup_key(key))
+        return curated + world if curated else world
 
     def variant_candidates(self, key: str) -> tuple[str, ...]:
         """Ids of places whose name has the same spelling-variant key (:func:`mapping.gazetteer.names.variant_key`)."""

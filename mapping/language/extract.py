@@ -1318,8 +1318,9 @@ def _decisive(cand: Candidate, gazetteer: Gazetteer | None = None) -> str | None
     if _blocking(cand):
         return None
     features = set(cand.features)
-    if cand.cue in _UNIT_CUES and {"k:admin1", "k:admin2"} & features:
-        return "unit"  # "Lubero territory", "Rakhine State": a unit the gazetteer has by that name
+    named = [w for w in cand.key.split() if w != "the" and w not in _ARTICLES]
+    if (cand.cue in _UNIT_CUES or (len(named) > 1 and named[-1] in _UNIT_CUES)) and {"k:admin1", "k:admin2"} & features:
+        return "unit"  # "Lubero territory", "Rakhine State", "Northwest region": a unit the gazetteer has by that name
     if cand.cue in _DECISIVE_CUES:
         return "cue"
     if {"dateline", "dateline-caps"} & features:
