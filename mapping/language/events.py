@@ -450,12 +450,7 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
             reason = _context(text, tokens, i, pos, clause, s_start, kind, when, published or latest, where, agent, target)
             agent_ids = tuple(a for a in agent if a)
             if kind == "capture":
-                if target is None and army_here and army_here not in agent_ids and any(
-                        getattr(actors().get(a), "kind", None) == "armed_group" for a in agent_ids) \
-                        and any(r.place.country == getattr(actors().get(army_here), "country", None)
-                                or r.place.country == getattr(actors().get(actors()[army_here].belongs_to or ""), "country", None)
-                                for r in where):
-                    target = army_here  # "the M23 captured Masisi": taken from the army of the country it is in
+                target = target or _taken_from(agent_ids, where, army_here)
                 sub_event_type = _capture_type(agent_ids, where, target)
             types = event_kinds()[kind]
             for r in (where or ((),)):
@@ -495,7 +490,10 @@ def _the_named_group(events: list[Event], extraction: Extraction) -> list[Event]
     if len(named) != 1:
         return events
     (group,) = named
-    swap = lambda actor: group if actor in _UNNAMED_GROUPS else actor  # noqa: E731
+
+    def swap(actor):
+        return group if actor in _UNNAMED_GROUPS else actor
+
     return [replace(e, actors=tuple(dict.fromkeys(swap(a) for a in e.actors)), target=swap(e.target))
             if _UNNAMED_GROUPS & {*e.actors, e.target} else e for e in events]
 
@@ -987,6 +985,17 @@ def _context(text, tokens, i, pos, clause, s_start, kind, when, published, where
             and (published - when.last).days > HISTORY_DAYS:
         return f"history: {when.iso}, before the report's period"
     return None
+
+
+def _taken_from(agent_ids, where, army) -> str | None:
+    """Whom an armed group took a place from when the text does not say: the army of the country the place is in
+    ("the M23 captured Masisi": from the Congolese army), as ACLED codes the side that lost it; None otherwise."""
+    if not army or army in agent_ids or not any(getattr(actors().get(a), "kind", None) == "armed_group"
+                                                for a in agent_ids):
+        return None
+    force = actors().get(army)
+    countries = {force.country, getattr(actors().get(force.belongs_to or ""), "country", None)} - {None}
+    return army if any(r.place.country in countries for r in where) else None
 
 
 def _capture_type(agent_ids, where, target) -> str:
