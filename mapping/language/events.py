@@ -841,10 +841,16 @@ def _without_reference_points(text, chosen: list[Resolution]) -> list[Resolution
     out: list[Resolution] = []
     for r in chosen:
         q = r.qualifier
-        if out and q is not None and q.bearing is not None and text[out[-1].mention.end:q.start].strip() == ",":
-            continue
+        if out and q is not None and (q.bearing is not None or "near" in q.rules) \
+                and _REFERENCE_GAP.fullmatch(text, out[-1].mention.end, q.start):
+            continue  # ("Abu Shouk camp, near El Fasher", "Tirah, outside Peshawar")
         out.append(r)
     return out
+
+
+#: Between a place and a phrase placing it by another: a comma, or its unit word ("Abu Shouk camp near ...").
+_REFERENCE_GAP = re.compile(r"\s*(?:(?:camp|town|village|city|district|area|neighbourhood|neighborhood|valley)\s*)?,?\s*",
+                            re.IGNORECASE)
 
 
 def _elsewhere(text, places, located, t_start, t_end, clause, si, s_start) -> list[Resolution]:
