@@ -962,6 +962,8 @@ _IN_AN_AREA = re.compile(rf"\s+in\s+(?:the\s+)?(?:{_DIRECTIONS}(?:[\s-]+{_DIRECT
 #: "X district of Y", "the X region of Y": a unit named in a larger one.
 _UNIT_OF_AN_AREA = re.compile(r"\s+(?:province|governorate|district|subdistrict|region|oblast|raion|county|"
                               r"municipality|township|territory)\s+of\s+(?:the\s+)?$", re.IGNORECASE)
+#: Between a country or region in the possessive and a name it holds: "Colombia's Catatumbo", "Syria's northern Idlib".
+_POSSESSED = re.compile(r"['’]s\s+(?:(?:northern|southern|eastern|western|central|north|south|east|west)(?:[\s-]+\w+)?\s+)?")
 #: What a name placed "in" must be for the phrase to say the first is a place: a country or a region.
 _AREA_KINDS = frozenset({"k:country", "k:admin1", "k:admin2", "k:region"})
 
@@ -980,6 +982,9 @@ def _located_in_areas(text: str, found: list[Candidate]) -> None:
     by_start = sorted(found, key=lambda c: c.start)
     listed_before = {id(b): a for a, b in _listed_pairs(text, found)}
     for k, (a, b) in enumerate(zip(by_start, by_start[1:])):
+        if a.ids and _AREA_KINDS & set(a.features) and _POSSESSED.fullmatch(text, a.end, b.start):
+            b.area = a  # "Colombia's Catatumbo region", "Sudan's North Darfur": the possessor holds the name
+            continue
         after = by_start[k + 2] if k + 2 < len(by_start) else None
         if after is not None and _only_directions(text[b.start:b.end]) and not text[b.end:after.start].strip(" -"):
             b = after  # "in South West England": the area is England, not a "South-West" province
