@@ -601,6 +601,8 @@ def _agent(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, act
     return _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, verb=True, last_group=last_group)
 
 
+#: After a state's name: its armed forces ("Sudan's army", "Ukraine's military").
+_FORCE_OF = re.compile(r"['’]s\s+(?:armed\s+forces|army|military|troops|forces|soldiers)\b", re.IGNORECASE)
 #: "fighters of the X", "members of X": an armed group named after "of" is who acts.
 _MEMBERS_OF = re.compile(r"\b(?:fighters|forces|troops|soldiers|militants|members|units|militiamen|gunmen|elements)\s+"
                          r"of\s+(?:the\s+)?$", re.IGNORECASE)
@@ -639,7 +641,8 @@ def _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, 
                 break
         speech = _speaker(text[chosen[-1].end:t_start])
         if speech is None:
-            return tuple(dict.fromkeys(a.actor for a in chosen))
+            # "Sudan's army said it had ...": the state's own force where analysts code one (the SAF)
+            return tuple(dict.fromkeys(_army_of(a.actor) if _FORCE_OF.match(text, a.end) else a.actor for a in chosen))
         # "The UN condemned the strike on Damascus": the UN spoke; who struck is only what follows it says.
         span = text[chosen[-1].end + speech:t_start]
     words_before = span.lower()
