@@ -465,14 +465,75 @@ def find_events(extraction: Extraction, resolutions: tuple[Resolution, ...]) -> 
                 sentence_events.append(event)
             if agent_ids and not reason:
                 agent_here = agent_ids
-        events.extend(sentence_events)
+        events.extend(_one_act(sentence_events))
         current_agents = [e.actors for e in sentence_events if e.actors and not e.context]
         named = [a.actor for a in sentence_actors if a.role in ("name", "demonym", "organisation")]
         if current_agents:
             previous_agent = current_agents[0]
         elif named:
             previous_agent = (named[0],)
-    return tuple(_the_named_group(_victims_from_next(events, text, extraction), extraction))
+    return tuple(_the_named_group(_claimed(_victims_from_next(events, text, extraction), text, extraction), extraction))
+
+
+def _one_act(events: list[Event]) -> list[Event]:
+    """"At least 19 people were killed when RSF fighters stormed Al-Hilaliya": the killing without an agent is the
+    toll of the act with one in the same sentence, which then hit civilians (and is coded so), not a second event."""
+    from dataclasses import replace
+
+    tolls = [e for e in events if e.kind == "attack" and not e.actors and e.target == "civilians" and not e.context]
+    acts = [e for e in events if e.actors and not e.context and e.kind in _VIOLENT_KINDS and e.target is None]
+    if not tolls or not acts:
+        return events
+    out = []
+    for e in events:
+        if e in tolls and (not e.locations or all(r.place.kind in ("admin_area", "region", "country")
+                                                  for r in e.locations) and any(a.locations for a in acts)
+                           or any({r.place.id for r in a.locations} >= {r.place.id for r in e.locations} for a in acts)):
+            continue  # (its places are the act's, or only the province around it)
+        if e in acts:
+            kind = _coded_by_target(e.kind, e.trigger, "civilians")
+            types = event_kinds()[kind]
+            e = replace(e, kind=kind, target="civilians", event_type=types["event_type"],
+                        sub_event_type=types["sub_event_type"] if kind != e.kind else e.sub_event_type)
+        out.append(e)
+    return out
+
+
+#: "JNIM claimed the assault", "al-Shabaab claimed responsibility": who an attack with no agent was by.
+_CLAIM = re.compile(r"\bclaimed\s+(?:responsibility|the\s+(?:assault|attack|attacks|bombing|ambush|strike|strikes|raid|"
+                    r"killing|killings|blast|explosion))\b", re.IGNORECASE)
+
+
+def _claimed(events: list[Event], text: str, extraction: Extraction) -> list[Event]:
+    """An act whose agent the text does not give takes the actor that claims it in the same or the next
+    sentence ("The camp was overrun ... JNIM claimed the assault")."""
+    from dataclasses import replace
+
+    by_sentence: dict[int, list[ActorMention]] = {}
+    for a in extraction.actor_mentions:
+        by_sentence.setdefault(_sentence_of(extraction.sentences, a.start), []).append(a)
+    out = []
+    for e in events:
+        if not e.actors and not e.context and e.kind in _VIOLENT_KINDS:
+            for si in (e.sentence_index, e.sentence_index + 1):
+                if si >= len(extraction.sentences):
+                    break
+                a, b = extraction.sentences[si]
+                claim = _CLAIM.search(text, a, b)
+                if claim is None or re.search(r"\bno\s+(?:group|one)\b", text[a:claim.start()], re.IGNORECASE):
+                    continue
+                claimants = [m for m in by_sentence.get(si, ()) if m.start < claim.start()
+                             and getattr(actors().get(m.actor), "kind", None) == "armed_group"]
+                if claimants:
+                    e = replace(e, actors=(claimants[-1].actor,))
+                    break
+        out.append(e)
+    return out
+
+
+def _sentence_of(spans, offset: int) -> int:
+    k = bisect.bisect_right([a for a, _ in spans], offset) - 1
+    return max(k, 0)
 
 
 #: Actors that stand for a group the report does not name ("militants", "rebels").
