@@ -633,7 +633,7 @@ def _agent(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, act
                 return (a.actor,)
             if words[k] in _word_set("army_words") or (words[k] == "army" or words[k] == "army's"):
                 return (army,)
-            if not (words[k] in ("drone", "air", "missile", "rocket", "artillery", "heavy", "new", "fresh", "deadly",
+            if not (words[k] in ("drone", "air", "force", "forces", "missile", "rocket", "artillery", "heavy", "new", "fresh", "deadly",
                                  "overnight", "renewed", "repeated", "mortar", "aerial", "ground", "joint", "military",
                                  "naval", "cross-border", "retaliatory") or tokens[k].text.endswith("'s")):
                 break
@@ -662,6 +662,9 @@ def _agent(text, tokens, i, n, pos, passive, clause, reach, sentence_actors, act
     return _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, verb=True, last_group=last_group)
 
 
+#: After a state's words of speech: its own arms as the subject ("said a fighter jet had struck").
+_OWN_ARMS = re.compile(r"\s+(?:that\s+)?(?:a|an|its|their)\s+(?:fighter\s+)?(?:jets?|warplanes?|drones?|aircraft|helicopters?|"
+                       r"gunships?|artillery|troops|soldiers|forces|units?)\b", re.IGNORECASE)
 #: After a state's name: its armed forces ("Sudan's army", "Ukraine's military").
 _FORCE_OF = re.compile(r"['’]s\s+(?:armed\s+forces|army|military|troops|forces|soldiers)\b", re.IGNORECASE)
 #: "fighters of the X", "members of X": an armed group named after "of" is who acts.
@@ -706,6 +709,10 @@ def _subject(text, tokens, i, clause, sentence_actors, army, previous, s_start, 
             return tuple(dict.fromkeys(_army_of(a.actor) if _FORCE_OF.match(text, a.end) else a.actor for a in chosen))
         # "The UN condemned the strike on Damascus": the UN spoke; who struck is only what follows it says.
         span = text[chosen[-1].end + speech:t_start]
+        if _OWN_ARMS.match(span) and all(getattr(actors().get(a.actor), "kind", None) in ("state", "state_force")
+                                         for a in chosen):
+            # "the Nigerian Air Force said a fighter jet had struck ...": a state speaks of its own arms
+            return tuple(dict.fromkeys(_army_of(a.actor) if _FORCE_OF.match(text, a.end) else a.actor for a in chosen))
     words_before = span.lower()
     armed = re.search(r"(?:^|[\s,])(?:the\s+)?(army|military|troops|soldiers|government forces|government troops|"
                       r"security forces|armed forces|air force|air defences|air defenses|junta|police|policemen|"
