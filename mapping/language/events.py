@@ -484,13 +484,14 @@ def _one_act(events: list[Event]) -> list[Event]:
     acts = [e for e in events if e.actors and not e.context and e.kind in _VIOLENT_KINDS and e.target is None]
     if not tolls or not acts:
         return events
+    toll_ids, act_ids = {id(e) for e in tolls}, {id(e) for e in acts}
     out = []
     for e in events:
-        if e in tolls and (not e.locations or all(r.place.kind in ("admin_area", "region", "country")
+        if id(e) in toll_ids and (not e.locations or all(r.place.kind in ("admin_area", "region", "country")
                                                   for r in e.locations) and any(a.locations for a in acts)
                            or any({r.place.id for r in a.locations} >= {r.place.id for r in e.locations} for a in acts)):
             continue  # (its places are the act's, or only the province around it)
-        if e in acts:
+        if id(e) in act_ids:
             kind = _coded_by_target(e.kind, e.trigger, "civilians")
             types = event_kinds()[kind]
             e = replace(e, kind=kind, target="civilians", event_type=types["event_type"],

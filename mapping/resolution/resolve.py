@@ -721,7 +721,7 @@ def _stretches(results: list[Resolution]) -> list[Resolution]:
     river"), the method saying which place: the event is there, not along the whole feature."""
     from dataclasses import replace
 
-    long = [r for r in results if r.resolved and r.place.kind in _LONG_KINDS]
+    long = {id(r) for r in results if r.resolved and r.place.kind in _LONG_KINDS}
     if not long:
         return results
     places: dict[int, list[Resolution]] = {}
@@ -733,7 +733,7 @@ def _stretches(results: list[Resolution]) -> list[Resolution]:
             areas.setdefault(r.mention.sentence_index, []).append(r)
     out = []
     for r in results:
-        if r in long:
+        if id(r) in long:
             for near in places.get(r.mention.sentence_index, ()):
                 stretch = _stretch_near(r.geometry, near.place.point)
                 if stretch is not None:
