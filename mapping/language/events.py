@@ -1007,6 +1007,15 @@ def _when(text, times, clause, t_start, published, s_start) -> When | None:
     return when
 
 
+#: After a trigger noun: a trend told, not an event ("attacks ... have surged", "strikes have intensified").
+_TREND = re.compile(r"(?:\s+strikes|\s+attacks)?(?:\s+(?:in|on|across|around|against)\s+(?:[\w'’-]+\s+){0,4}?[\w'’-]+)?"
+                    r"\s+(?:have|has)\s+"
+                    r"(?:(?:also|further|sharply|steadily)\s+)?(?:surged|risen|increased|intensified|escalated|grown|spiked|"
+                    r"doubled|tripled|declined|fallen|dropped|decreased|eased)\b", re.IGNORECASE)
+#: A year in a clause with no time expression of its own: "in the 1967 war", "the 2021 coup".
+_YEAR = re.compile(r"\b(?:in|during|since|until|of|the|early|late|mid-?)\s+(?:the\s+)?((?:19|20)[0-9]{2})\b"
+                   r"(?!\s*(?:people|troops|soldiers|fighters|civilians|families|homes|km|kilometres|kilometers|metres))",
+                   re.IGNORECASE)
 #: After a trigger noun: it is the subject of driving people out ("fighting has displaced 200,000").
 _CAUSE_OF_FLIGHT = re.compile(r"(?:\s+(?:in|around|near|across|on|along)\s+(?:[\w'’-]+\s+){0,5}?[\w'’-]+)?"
                               r"(?:\s+(?:has|have|had|which|that))?(?:\s+(?:since|already|now|so\s+far))?\s+"
@@ -1043,6 +1052,12 @@ def _context(text, tokens, i, pos, clause, s_start, kind, when, published, where
         # cause, an event; only what is condemned itself ("condemned the strike") is not reported here.
         if found and not re.search(r"\b(?:after|following|amid|when|since)\b", before_sentence[found[-1].end():]):
             return f"condemned ({cue!r}), not reported as happening"
+    if pos == "noun" and _TREND.match(text, tokens[i].end, clause[1]):
+        return "a trend, not a dated event"  # "attacks in Khyber Pakhtunkhwa have surged since ..."
+    if when is None and published is not None:
+        old = [int(y) for y in _YEAR.findall(text, clause[0], clause[1]) if int(y) < published.year - 1]
+        if old:
+            return f"history: {old[0]}, before the report's period"  # "captured the West Bank in the 1967 war"
     if pos == "noun" and (_CAUSE_OF_FLIGHT.match(text, tokens[i].end, clause[1])
                           or _DRIVEN_BY.search(text[max(clause[0], t_start - 60):t_start])):
         # "fighting has displaced 200,000 people": what drove people out, told without a place or a day of its own
