@@ -376,6 +376,12 @@ def _decide(m: Mention, ranked, match: str, model, text, mentions, gazetteer, de
                           _weighed(ranked),
                           reason=f"the text names a {m.cue}, and the gazetteer has no {m.cue} called {m.text!r} "
                                  f"(only {place.name}, a {place.kind.replace('_', ' ')})")
+    if m.cue == "village" and place.kind == "city" and (place.population or 0) >= FAR_MAX_POPULATION \
+            and context.country_share(place.country) < LOOKALIKE_SHARE:
+        # "the village of Mambasa" in a report on Ituri is not Mombasa, a Kenyan city of a million
+        return Resolution(m, None, 0.0, "unresolved:no-village", _weighed(ranked),
+                          reason=f"the text names a village, and the only record of this name is {place.name} "
+                                 f"({place.country or '-'}), a city in a country the report is not about")
     confidence = round(calibrate(m.score * probability, model.get("calibration")), 3)
     if confidence < model.get("min_confidence", 0.0):
         return Resolution(m, None, confidence, "unresolved:unsure", _weighed(ranked),
