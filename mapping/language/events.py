@@ -49,7 +49,7 @@ from .actors import ActorMention, actors
 from .dates import When, find_times, shift_days
 from .extract import Extraction
 from ..resolution.resolve import Resolution
-from .text import Token, alternation, tokenize
+from .text import Token, alternation, sentence_index, tokenize
 
 __all__ = ["Event", "find_events", "EVENT_KINDS", "HISTORY_DAYS", "event_kinds", "geo_precision", "time_precision",
            "GEO_PRECISION"]
@@ -510,9 +510,11 @@ def _claimed(events: list[Event], text: str, extraction: Extraction) -> list[Eve
     sentence ("The camp was overrun ... JNIM claimed the assault")."""
     from dataclasses import replace
 
+    if not any(not e.actors and not e.context and e.kind in _VIOLENT_KINDS for e in events):
+        return events
     by_sentence: dict[int, list[ActorMention]] = {}
     for a in extraction.actor_mentions:
-        by_sentence.setdefault(_sentence_of(extraction.sentences, a.start), []).append(a)
+        by_sentence.setdefault(sentence_index(extraction.sentences, a.start), []).append(a)
     out = []
     for e in events:
         if not e.actors and not e.context and e.kind in _VIOLENT_KINDS:
@@ -530,11 +532,6 @@ def _claimed(events: list[Event], text: str, extraction: Extraction) -> list[Eve
                     break
         out.append(e)
     return out
-
-
-def _sentence_of(spans, offset: int) -> int:
-    k = bisect.bisect_right([a for a, _ in spans], offset) - 1
-    return max(k, 0)
 
 
 #: Actors that stand for a group the report does not name ("militants", "rebels").
